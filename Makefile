@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` (the chat) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test browser bench eval clean
+
+install: $(VENV)/.installed
+
+# torch is installed first and alone: pinned to the CPU build that lies on these
+# machines, so no later requirement can pull a multi-gigabyte CUDA build.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/reportqa serve
+
+# The UI tests drive Debian's chromium (no browser download); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/reportqa bench
+
+eval: install
+	$(BIN)/reportqa eval --out eval/out
+
+clean:
+	rm -rf $(VENV) data *.egg-info

@@ -1,0 +1,141 @@
+"""The `reportqa` command: a thin shell over ingest, index, qa, eval and the app."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.errors import ReportQAError
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Typed errors become one line on stderr and exit 1, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ReportQAError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+def index_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--index", "index_name", default="default", show_default=True, help="Name of the index.")(f)
+
+
+def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--model", default=None, help="Sentence-transformers model name or path (default: multilingual-e5-small)."
+    )(f)
+
+
+def _echo_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False))
+
+
+def _read_jsonl_questions(path: Path) -> list[dict]:
+    """Batch input: one {"id", "question"} object per line."""
+    from eval.questions import read_batch
+
+    return read_batch(path)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (to stderr).")
+def main(verbose: bool) -> None:
+    """Ask a Korean report questions and get answers that cite it, offline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
+@_fail_cleanly
+def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Clean documents and show their sections and chunks (writes nothing)."""
+    from ingest.chunk import ChunkingConfig, chunk_document
+    from ingest.home import default_corpus
+    from ingest.load import iter_sources, load_document
+
+    for path, doc_id in iter_sources(list(paths) or [default_corpus()]):
+        document = load_document(path, doc_id)
+        chunks = chunk_document(document, ChunkingConfig())
+        if as_json:
+            for chunk in chunks:
+                _echo_json(chunk.to_dict())
+            continue
+        click.echo(f"{document.doc_id}: {document.title!r}, {len(document.text):,} characters, {len(chunks)} chunks")
+        for section in document.sections:
+            n = sum(c.section == section.path for c in chunks)
+            click.echo(f"  [{n:2d}] {section.path or '(before the first heading)'}")
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@model_option
+@_fail_cleanly
+def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
+    """Build or update an index of corpus/ or of the files and folders given."""
+    from index.build import build_index
+    from index.embedder import load_embedder
+    from ingest.chunk import ChunkingConfig
+    from ingest.home import default_corpus
+
+    report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
+    click.echo(
+        f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
+        f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
+    )
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("-k", default=5, show_default=True, help="Number of passages.")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--batch", type=click.Path(path_type=Path), help='JSONL file of {"id", "question"} lines.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per question).")
+@index_option
+@model_option
+@_fail_cleanly
+def search(
+    question: str | None, k: int, mode: str, batch: Path | None, as_json: bool, index_name: str, model: str | None
+) -> None:
+    """Find the passages that answer QUESTION."""
+    from index.api import open_searcher
+
+    items = _questions(question, batch)
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    results = searcher.search_many([item["question"] for item in items], k=k, mode=mode)
+    for item, hits in zip(items, results):
+        if as_json:
+            _echo_json({**item, "hits": [h.to_dict() for h in hits]})
+            continue
+        for hit in hits:
+            click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
+            click.echo(f"   {hit.chunk.text}\n")
+
+
+def _questions(question: str | None, batch: Path | None) -> list[dict]:
+    """One question from the argument or many from --batch, never both."""
+    if batch is not None and question is not None:
+        raise ReportQAError("give either a QUESTION or --batch FILE, not both")
+    if batch is not None:
+        return _read_jsonl_questions(batch)
+    if question is None or not question.strip():
+        raise ReportQAError("the question is empty; ask something about the documents")
+    return [{"question": question}]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Question sets, retrieval and answer metrics, reports and plots."""

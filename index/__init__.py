@@ -1,0 +1,1 @@
+"""Chunks → embeddings, FAISS, BM25, fusion, persistence and search."""

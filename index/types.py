@@ -1,0 +1,35 @@
+"""What search returns: a ranked chunk with the signals that ranked it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ingest.types import Chunk
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result; `signals` keeps the per-method scores for explanations and eval."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    signals: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON shape of a hit in `reportqa search --json`."""
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": c.id,
+            "doc": c.doc_id,
+            "title": c.title,
+            "section": c.section,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+        }

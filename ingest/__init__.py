@@ -1,0 +1,1 @@
+"""Documents → cleaned text → section-aware chunks (the first stage of the pipeline)."""

@@ -1,0 +1,25 @@
+"""Every error a user can cause, typed in one place; the CLI prints `str(error)` as one line."""
+
+
+class ReportQAError(Exception):
+    """Base class: the message is a complete, user-facing sentence."""
+
+
+class UnreadableDocument(ReportQAError):
+    """A file that cannot be read, decoded or has an unsupported type."""
+
+
+class EmptyQuestion(ReportQAError):
+    """A question with no text in it."""
+
+
+class IndexMissing(ReportQAError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatch(ReportQAError):
+    """An index built with another model, chunking or format version."""
+
+
+class ModelUnavailable(ReportQAError):
+    """An embedding model that is missing, cannot be converted or cannot be loaded."""

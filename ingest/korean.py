@@ -1,0 +1,45 @@
+"""Korean language tools shared by chunking, BM25 tokenising and answer scoring."""
+from __future__ import annotations
+
+from functools import lru_cache
+import re
+
+from kiwipiepy import Kiwi
+
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+@lru_cache(maxsize=1)
+def kiwi() -> Kiwi:
+    """One Kiwi per process: loading its model takes a second or two."""
+    return Kiwi()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of the sentences of `text`; `text[start:end]` is a sentence.
+
+    Paragraphs are split separately, so no sentence spans a blank line even when the paragraph
+    before it ends without punctuation (headings, list items). Kiwi sometimes ends a sentence
+    inside a word after a closing quote ("…수건’|이라는 …"); a boundary with no whitespace is
+    never a real one in Korean prose, so such pieces are joined back.
+    """
+    paragraphs = _paragraph_spans(text)
+    spans: list[tuple[int, int]] = []
+    for (start, _), sentences in zip(paragraphs, kiwi().split_into_sents(text[s:e] for s, e in paragraphs)):
+        for sentence in sentences:
+            begin, end = start + sentence.start, start + sentence.end
+            if spans and spans[-1][1] == begin:
+                begin = spans.pop()[0]
+            spans.append((begin, end))
+    return spans
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-blank paragraphs of `text`, separated by blank lines."""
+    spans = []
+    start = 0
+    for match in PARAGRAPH_BREAK.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]

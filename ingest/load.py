@@ -1,0 +1,57 @@
+"""Paths → Documents: the entry point of ingest (read, clean, find sections)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from .clean import clean_pages
+from .errors import UnreadableDocument
+from .read import SUPPORTED_SUFFIXES, read_source
+from .sections import find_sections
+from .types import Document
+
+log = logging.getLogger(__name__)
+
+
+def load_document(path: Path, doc_id: str | None = None) -> Document:
+    """Read and clean one file; `doc_id` defaults to the file name. The file is only read."""
+    source = read_source(path)
+    cleaned = clean_pages(source.pages)
+    if not cleaned.text:
+        raise UnreadableDocument(f"Cannot read {path}: no text left after cleaning.")
+    document = Document(
+        doc_id=doc_id or path.name,
+        source=str(path),
+        title=cleaned.title or source.title_hint or path.stem,
+        text=cleaned.text,
+        sha256=hashlib.sha256(source.raw).hexdigest(),
+        sections=find_sections(cleaned.text),
+        page_starts=cleaned.page_starts if source.paged else None,
+    )
+    log.info("loaded %s: %d characters, %d sections", document.doc_id, len(document.text), len(document.sections))
+    return document
+
+
+def iter_sources(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(file, doc_id) for every path; folders expand to their supported, non-hidden files.
+
+    A file named directly is kept whatever its suffix, so loading it reports why it is unreadable
+    instead of it being skipped in silence.
+    """
+    sources: list[tuple[Path, str]] = []
+    for path in paths:
+        if not path.exists():
+            raise UnreadableDocument(f"Cannot read {path}: no such file or folder.")
+        if path.is_file():
+            sources.append((path, path.name))
+            continue
+        for file in sorted(path.rglob("*")):
+            relative = file.relative_to(path)
+            if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES and not _is_hidden(relative):
+                sources.append((file, relative.as_posix()))
+    return sources
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)

@@ -1,0 +1,1 @@
+"""Question → short answer whose every sentence cites the report."""

@@ -1,0 +1,60 @@
+"""What answering produces: a short answer whose sentences point at cited excerpts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.types import Chunk
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Excerpt `[n]`: a chunk, and the span of the supporting sentence inside its text."""
+
+    n: int
+    chunk: Chunk
+    highlight: tuple[int, int]  # offsets into chunk.text
+    score: float
+
+    @property
+    def sentence(self) -> str:
+        return self.chunk.text[self.highlight[0] : self.highlight[1]]
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "n": self.n,
+            "chunk_id": c.id,
+            "doc": c.doc_id,
+            "title": c.title,
+            "section": c.section,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "highlight": list(self.highlight),
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question; `text` cites `citations` as [n]."""
+
+    question: str
+    text: str
+    answerable: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    lang: str = "ko"
+    method: str = "extractive"  # or "llm"
+    notice: str | None = None  # e.g. why the LLM answer was replaced by the extractive one
+    query: str | None = None  # the retrieval query, when a follow-up was resolved with context
+
+    def to_dict(self) -> dict:
+        """The JSON shape of `reportqa ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answerable": self.answerable,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+        }

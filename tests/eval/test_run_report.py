@@ -1,0 +1,88 @@
+"""A real run of the bundled question set, and the report written from it."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+from eval.questions import load_questions
+from eval.report import write_report
+from eval.run import EvalResult
+from index.types import MODES
+
+MODE_KEYS = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10",
+             "mrr", "ndcg@10", "budget@1200", "p50_ms", "p95_ms"]
+
+
+def test_summary_shape(eval_result: EvalResult) -> None:
+    summary = eval_result.summary()
+    assert list(summary) == ["set", "questions", "modes", "by_lang", "answers"]
+    assert summary["set"] == "bundled" and summary["questions"] == len(load_questions())
+    assert list(summary["modes"]) == list(MODES)
+    for values in summary["modes"].values():
+        assert list(values) == MODE_KEYS
+    assert set(summary["by_lang"]) == {"ko", "en"}
+    assert summary["answers"] is None
+
+
+def test_metrics_are_consistent(eval_result: EvalResult) -> None:
+    for mode, values in eval_result.summary()["modes"].items():
+        hits = [values[f"hit@{k}"] for k in (1, 3, 5, 10)]
+        assert hits == sorted(hits), mode  # hit@k never drops as k grows
+        assert values["recall@10"] <= values["hit@10"]  # all quotes found implies one quote found
+        assert values["hit@1"] <= values["mrr"] <= values["hit@10"]
+        assert 0 < values["p50_ms"] <= values["p95_ms"]
+
+
+def test_every_question_is_searched_but_only_answerable_ones_scored(eval_result: EvalResult) -> None:
+    questions = load_questions()
+    for mode in MODES:
+        records = eval_result.records(mode)
+        assert [r.id for r in records] == [q.id for q in questions]
+        assert all(len(r.hits) == 10 and all(len(h.text) <= 200 for h in r.hits) for r in records)
+        assert all(bool(r.metrics) == r.scored for r in records)
+        assert all(r.first_rank is None for r in records if not r.answerable)
+
+
+def test_showcase_questions_find_their_evidence(eval_result: EvalResult) -> None:
+    """q003 (사바에 96%) and q005 (타스크 30개국) are the product demo: evidence in the hybrid top 3."""
+    ranks = {r.id: r.first_rank for r in eval_result.records("hybrid")}
+    assert ranks["q003"] is not None and ranks["q003"] <= 3
+    assert ranks["q005"] is not None and ranks["q005"] <= 3
+
+
+@pytest.fixture(scope="module")
+def report(eval_result: EvalResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(eval_result, tmp_path_factory.mktemp("eval-out"))
+
+
+def test_report_files(report: Path) -> None:
+    folder = report.parent
+    assert report.name == "report.md"
+    for name in ("hit_at_k.png", "metrics.png", "by_language.png"):
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        image = imread(folder / name)
+        assert image.shape[0] > 200 and image.shape[1] > 400
+
+
+def test_report_embeds_plots_and_names_every_mode(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert sorted(linked) == ["by_language.png", "hit_at_k.png", "metrics.png"]
+    for mode in MODES:
+        assert f"### {mode}" in text  # its worst questions
+        assert f"| {mode} |" in text  # its per-language rows
+    for metric in ("hit@k", "recall@k", "mrr", "ndcg@10", "budget@1200"):
+        assert f"**{metric}**" in text  # explained
+
+
+def test_results_json_holds_every_hit(report: Path, eval_result: EvalResult) -> None:
+    results = json.loads((report.parent / "results.json").read_text(encoding="utf-8"))
+    assert results["summary"] == json.loads(json.dumps(eval_result.summary()))
+    assert len(results["retrieval"]) == len(eval_result.retrieval)
+    first = results["retrieval"][0]
+    assert {"id", "question", "lang", "type", "mode", "first_rank", "hits"} <= set(first)
+    assert {"chunk_id", "section", "score", "text"} == set(first["hits"][0])

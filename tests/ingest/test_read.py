@@ -1,0 +1,127 @@
+"""Reading every supported format, and refusing what cannot be read with a one-line message."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import ChunkingConfig, chunk_document
+from ingest.errors import UnreadableDocument
+from ingest.home import PROJECT_ROOT
+from ingest.load import load_document
+from ingest.types import Document
+
+from .pdf_writer import make_pdf
+
+HTML_SAMPLE = PROJECT_ROOT / "tests" / "data" / "ingest-sample.html"
+
+PAGE_ONE = [
+    "Quarterly Outlook",
+    "The economy grew faster than expected in the first quarter of this year.",
+    "Consumer spending was the main driver of the rebound in demand.",
+]
+PAGE_TWO = [
+    "2. Exports",
+    "Exports to Asia recovered strongly in the second quarter, led by memory chips.",
+    "Page two ends with a remark about shipping costs and freight rates.",
+]
+
+
+def cp949_safe(text: str) -> str:
+    """The report with the three characters CP949 lacks («, », no-break space) swapped for ASCII.
+
+    They only occur in the web chrome and blank lines, so cleaning must give the same text.
+    """
+    return text.replace("«", "<").replace("»", ">").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "euc-kr", "utf-8-sig"])
+def test_korean_encodings_give_the_same_document(encoding: str, report: Document, report_path: Path, tmp_path: Path) -> None:
+    raw = cp949_safe(report_path.read_text(encoding="utf-8")).encode(encoding)
+    path = tmp_path / "report.txt"
+    path.write_bytes(raw)
+    doc = load_document(path)
+    assert doc.text == report.text
+    assert doc.title == report.title
+    assert doc.sections == report.sections
+
+
+def test_html_main_text_without_script_nav_or_footer() -> None:
+    doc = load_document(HTML_SAMPLE)
+    assert doc.title == "한국 수출 동향 보고서"
+    assert doc.text.startswith("올해 한국 경제는 수출 회복에 힘입어")
+    assert "특히 대중국 수출이 회복세로 돌아선 점이 눈에 띈다.\n\n수출 기업들의 채산성도" in doc.text
+    for needle in ["스크립트내용", "tracker", "font-family", "카테고리", "검색", "홍길동", "010-1234-5678", "example.com", "123-45-67890", "종로구"]:
+        assert needle not in doc.text
+    assert [s.path for s in doc.sections] == ["", "1. 수출 동향", "2. 전망"]
+
+
+def test_pdf_chunks_carry_their_page(tmp_path: Path) -> None:
+    path = tmp_path / "outlook.pdf"
+    path.write_bytes(make_pdf([PAGE_ONE, PAGE_TWO]))
+    doc = load_document(path)
+    assert doc.title == "Quarterly Outlook"
+    assert doc.page_starts == [0, doc.text.index("2. Exports")]
+    chunks = chunk_document(doc, ChunkingConfig(size=100, overlap=0))
+    pages = {chunk.text: chunk.page for chunk in chunks}
+    assert pages[PAGE_ONE[1]] == 1
+    assert pages[PAGE_TWO[1]] == 2
+    assert pages[PAGE_TWO[2]] == 2
+    assert [s.path for s in doc.sections] == ["", "2. Exports"]
+
+
+def unreadable_message(path: Path) -> str:
+    with pytest.raises(UnreadableDocument) as caught:
+        load_document(path)
+    message = str(caught.value)
+    assert path.name in message and "\n" not in message
+    return message
+
+
+def test_binary_garbage_txt_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + random.Random(0).randbytes(4000))
+    unreadable_message(path)
+
+
+def test_undecodable_bytes_without_nul_are_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "noise.md"
+    path.write_bytes(bytes(b for b in random.Random(1).randbytes(4000) if b))
+    unreadable_message(path)
+
+
+def test_unsupported_suffix_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "report.docx"
+    path.write_bytes(b"PK\x03\x04")
+    assert "docx" in unreadable_message(path)
+
+
+def test_missing_file_is_unreadable(tmp_path: Path) -> None:
+    unreadable_message(tmp_path / "missing-report.txt")
+
+
+def test_pdf_without_text_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "scanned.pdf"
+    path.write_bytes(make_pdf([[], []]))
+    assert "text" in unreadable_message(path)
+
+
+def test_broken_pdf_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    unreadable_message(path)
+
+
+def test_the_users_file_is_not_modified(report_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / report_path.name
+    path.write_bytes(report_path.read_bytes())
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    load_document(path)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_empty_text_file_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_text(" \n\n \n", encoding="utf-8")
+    unreadable_message(path)
