@@ -97,7 +97,8 @@ def _question_lines(changes: list[RankChange], old: dict[str, Any], new: dict[st
     if moved:
         rows = [[c.id, c.mode, _rank_text(c.before), _rank_text(c.after), c.kind] for c in moved]
         lines += table(["question", "mode", "before", "after", "change"], rows, left=2)
-    old_ids, new_ids = ({r["id"] for r in x["retrieval"]} for x in (old, new))
+    old_ids = {r["id"] for r in old["retrieval"]}
+    new_ids = {r["id"] for r in new["retrieval"]}
     for label, ids in (("only in the old run", old_ids - new_ids), ("only in the new run", new_ids - old_ids)):
         if ids:
             lines += ["", f"Questions {label}: {', '.join(sorted(ids))}."]

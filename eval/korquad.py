@@ -127,15 +127,13 @@ def reusable_index(squad: SquadSet, model: str) -> IndexData | None:
     return data if fresh else None
 
 
-def score_mode(
-    searcher: Searcher, questions: Sequence[GoldQuestion], mode: Mode, batch_size: int = BATCH_SIZE, progress: bool = True
-) -> dict[str, float | None]:
+def score_mode(searcher: Searcher, questions: Sequence[GoldQuestion], mode: Mode, progress: bool = True) -> dict[str, float | None]:
     """recall@1/5/10, MRR and per-question latency (a batch's time shared by its questions)."""
     recalls: dict[int, list[float | None]] = {k: [] for k in KS}
     reciprocal: list[float] = []
     latencies: list[float] = []
-    for start in tqdm(range(0, len(questions), batch_size), desc=f"korquad {mode}", unit="batch", disable=not progress):
-        batch = questions[start : start + batch_size]
+    for start in tqdm(range(0, len(questions), BATCH_SIZE), desc=f"korquad {mode}", unit="batch", disable=not progress):
+        batch = questions[start : start + BATCH_SIZE]
         started = time.perf_counter()
         results = searcher.search_many([q.question for q in batch], k=max(KS), mode=mode)
         latencies += [(time.perf_counter() - started) * 1000 / len(batch)] * len(batch)
@@ -156,7 +154,6 @@ def run_benchmark(
     modes: Sequence[Mode] = MODES,
     limit: int | None = None,
     progress: bool = True,
-    batch_size: int = BATCH_SIZE,
 ) -> dict[str, Any]:
     """Index (or reuse) the benchmark's paragraphs, then score the first `limit` questions per mode.
 
@@ -175,7 +172,7 @@ def run_benchmark(
     scores = {}
     for mode in modes:
         started = time.perf_counter()
-        scores[mode] = score_mode(searcher, questions, mode, batch_size, progress)
+        scores[mode] = score_mode(searcher, questions, mode, progress)
         seconds[mode] = round(time.perf_counter() - started, 2)
     log.info("%s: %d questions over %d paragraphs scored in %s", squad.name, len(questions), len(data.chunks), seconds)
     return {"benchmark": squad.name, "questions": len(questions), "paragraphs": len(data.chunks), "modes": scores, "seconds": seconds}
@@ -192,4 +189,8 @@ def benchmark_table(result: dict[str, Any]) -> str:
         f"{result['benchmark']}: {result['questions']} questions over {result['paragraphs']} paragraphs "
         f"(index ready in {result['seconds']['index']:.1f}s)"
     )
-    return "\n".join([title, "", *table(["mode", *names, "seconds"], rows)]) + "\n"
+    legend = (
+        "recall@k: share of questions whose gold paragraph is among the top k; mrr: mean 1/rank of the gold "
+        f"paragraph (0 past rank {max(KS)}); p50_ms: median time per question, searched in batches of {BATCH_SIZE}."
+    )
+    return "\n".join([title, "", *table(["mode", *names, "seconds"], rows), "", legend]) + "\n"

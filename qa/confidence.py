@@ -1,0 +1,54 @@
+"""How sure an answer is: the best sentence's score, and whether the question names things the documents never mention.
+
+Cross-lingual similarities run lower than Korean–Korean ones for the same model,
+so the midpoint of the curve is per question language. A question naming a
+company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
+"in 2015") cannot be answered from it, however similar the nearest sentence is.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from index.store import IndexData
+from ingest.korean import kiwi
+
+
+def _default_midpoints() -> dict[str, float]:
+    return {"ko": 0.86, "en": 0.77}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Measured on eval/questions.jsonl (README "Abstention")."""
+
+    midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
+    scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
+    threshold: float = 0.5  # below this the answer abstains
+
+
+class NameCheck:
+    """Finds the names and numbers of a question that occur in no indexed document."""
+
+    def __init__(self, data: IndexData):
+        self._data = data
+
+    @cached_property
+    def _haystack(self) -> str:
+        return "\n".join(d.text for d in self._data.documents.values()).lower()
+
+    def missing_share(self, question: str, lang: str) -> float:
+        """Share of the question's proper nouns and numbers (and, in Korean questions, Latin words) not found."""
+        tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
+        names = [t.form.lower() for t in kiwi().tokenize(question) if t.tag in tags]
+        if not names:
+            return 0.0
+        return sum(name not in self._haystack for name in names) / len(names)
+
+
+def confidence(best_score: float, lang: str, missing_share: float, calibration: Calibration) -> float:
+    """Logistic in the best sentence score, scaled down by the share of unknown names."""
+    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"])
+    z = (best_score - midpoint) / calibration.scale
+    return (1.0 - missing_share) / (1.0 + math.exp(-z))

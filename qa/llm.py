@@ -1,0 +1,102 @@
+"""Optional generation through an OpenAI-compatible chat endpoint (Ollama, llama.cpp, vLLM …).
+
+The model sees only the numbered excerpts and must cite them as [n]; the caller
+keeps what is verifiable and falls back to the extractive answer otherwise.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from ingest.errors import ReportQAError
+from ingest.types import Chunk
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+class LlmUnavailable(ReportQAError):
+    """The endpoint failed, timed out or answered in an unexpected shape."""
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    url: str  # base URL, e.g. http://127.0.0.1:11434/v1
+    model: str = "default"
+    api_key: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def endpoint(self) -> str:
+        base = self.url.rstrip("/")
+        return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+
+    @classmethod
+    def from_env(cls, url: str | None = None, model: str | None = None) -> LlmConfig | None:
+        """`--llm-url`/`REPORTQA_LLM_URL`, `REPORTQA_LLM_MODEL`, `REPORTQA_LLM_API_KEY`; None when unset."""
+        url = url or os.environ.get("REPORTQA_LLM_URL")
+        if not url:
+            return None
+        return cls(
+            url=url,
+            model=model or os.environ.get("REPORTQA_LLM_MODEL", "default"),
+            api_key=os.environ.get("REPORTQA_LLM_API_KEY"),
+            timeout=float(os.environ.get("REPORTQA_LLM_TIMEOUT", "30")),
+        )
+
+
+def build_messages(question: str, excerpts: list[Chunk], lang: str) -> list[dict]:
+    """A prompt that allows only the numbered excerpts as sources."""
+    numbered = "\n\n".join(f"[{i}] ({c.section or c.title})\n{c.text}" for i, c in enumerate(excerpts, 1))
+    language = "Korean" if lang == "ko" else "English (quote Korean phrases as they are)"
+    system = (
+        "You answer questions about a report using only the numbered excerpts given. "
+        "End every sentence with the number of the excerpt that supports it, like [1]. "
+        "If the excerpts do not answer the question, say so. "
+        f"Answer in {language}, in at most four sentences."
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": f"Excerpts:\n{numbered}\n\nQuestion: {question}"}]
+
+
+def complete(config: LlmConfig, messages: list[dict]) -> str:
+    """One chat completion; any failure becomes LlmUnavailable with a one-line reason."""
+    body = json.dumps({"model": config.model, "messages": messages, "temperature": 0}).encode()
+    headers = {"Content-Type": "application/json"}
+    if config.api_key:
+        headers["Authorization"] = f"Bearer {config.api_key}"
+    request = urllib.request.Request(config.endpoint, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=config.timeout) as response:
+            payload = json.loads(response.read().decode("utf-8"))
+        return str(payload["choices"][0]["message"]["content"]).strip()
+    except TimeoutError as error:
+        raise LlmUnavailable(f"the LLM at {config.endpoint} did not answer within {config.timeout:g}s") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise LlmUnavailable(f"the LLM at {config.endpoint} failed: {error}") from error
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        raise LlmUnavailable(f"the LLM at {config.endpoint} sent an unexpected reply") from error
+
+
+def keep_valid_citations(text: str, count: int) -> tuple[str, list[int]]:
+    """Drop markers that point at no excerpt; return the cleaned text and the cited numbers in order."""
+    cited: list[int] = []
+
+    def check(match: re.Match) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= count:
+            if n not in cited:
+                cited.append(n)
+            return match.group(0)
+        return ""
+
+    cleaned = _MARKER.sub(check, text)
+    return re.sub(r"[ \t]+([.,!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip(), cited
+
+
+def renumber(text: str, order: list[int]) -> str:
+    """Excerpt numbers → citation numbers in order of first appearance."""
+    mapping = {old: new for new, old in enumerate(order, 1)}
+    return _MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
