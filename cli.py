@@ -126,6 +126,49 @@ def search(
             click.echo(f"   {hit.chunk.text}\n")
 
 
+@main.command()
+@click.argument("question", required=False)
+@click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--batch", type=click.Path(path_type=Path), help='JSONL file of {"id", "question"} lines.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per question).")
+@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@index_option
+@model_option
+@_fail_cleanly
+def ask(
+    question: str | None,
+    k: int | None,
+    mode: str,
+    batch: Path | None,
+    as_json: bool,
+    llm_url: str | None,
+    llm_model: str | None,
+    index_name: str,
+    model: str | None,
+) -> None:
+    """Answer QUESTION with sentences of the report, each cited."""
+    from index.api import open_searcher
+    from qa.answer import Answerer
+    from qa.llm import LlmConfig
+
+    items = _questions(question, batch)
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    for item in items:
+        answer = answerer.answer(item["question"], k=k, mode=mode)
+        if as_json:
+            _echo_json({**({"id": item["id"]} if "id" in item else {}), **answer.to_dict()})
+            continue
+        if answer.notice:
+            click.echo(f"({answer.notice})", err=True)
+        click.echo(answer.text)
+        click.echo(f"\nconfidence {answer.confidence:.2f}")
+        for citation in answer.citations:
+            c = citation.chunk
+            click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+
+
 def _questions(question: str | None, batch: Path | None) -> list[dict]:
     """One question from the argument or many from --batch, never both."""
     if batch is not None and question is not None:

@@ -1,12 +1,16 @@
 """BM25 over Kiwi morphemes (bm25s), plus how much of a question it can see at all."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from index.tokenize import bm25_tokens, bm25_tokens_many
+
+# bm25s sets its own logger to DEBUG on import; keep its chatter out of users' terminals.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Bm25Index:

@@ -1,0 +1,50 @@
+"""Session fixtures: the real model, and the real report indexed once in a temporary data home."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+# No model hub exists here or on a user's laptop: nothing may try to reach one.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+from index import store  # noqa: E402
+from index.build import build_index
+from index.embedder import Embedder, load_embedder
+from index.search import Searcher
+from ingest.home import default_corpus
+from qa.answer import Answerer
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """$REPORTQA_HOME for the whole session, so no test touches the user's data folder."""
+    path = tmp_path_factory.mktemp("reportqa-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REPORTQA_HOME", str(path))
+        yield path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def report_index(home: Path, embedder: Embedder) -> store.IndexData:
+    """The default index of corpus/, built the way `reportqa index` builds it."""
+    build_index([default_corpus()], embedder, progress=False)
+    return store.load()
+
+
+@pytest.fixture(scope="session")
+def searcher(report_index: store.IndexData, embedder: Embedder) -> Searcher:
+    return Searcher(report_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def answerer(searcher: Searcher) -> Answerer:
+    return Answerer(searcher)

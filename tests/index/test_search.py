@@ -1,0 +1,81 @@
+"""Search quality on the real report: the showcase questions and the question-set floors."""
+from __future__ import annotations
+
+import pytest
+
+from eval.questions import holds, load_questions
+from index.search import Searcher
+
+SHOWCASE = ["Which firms used regional strengths?", "지역적 강점을 활용한 기업은?"]
+REGIONAL_CASES = ["이마바리", "사바에", "오타구"]
+
+
+@pytest.mark.parametrize("question", SHOWCASE)
+def test_showcase_finds_all_three_regional_cases_in_top5(searcher: Searcher, question: str) -> None:
+    texts = " ".join(h.chunk.text for h in searcher.search(question, k=5))
+    assert [name for name in REGIONAL_CASES if name not in texts] == []
+
+
+def test_english_question_is_not_dragged_down_by_bm25(searcher: Searcher) -> None:
+    """An English question has no BM25 signal over Korean text: hybrid must equal dense at the top."""
+    question = "Which firms used regional strengths?"
+    assert searcher.data.bm25.coverage(searcher.data.bm25.tokenize(question)) == 0.0
+    hybrid = searcher.search(question, k=1)[0].chunk.id
+    assert hybrid == searcher.search(question, k=1, mode="dense")[0].chunk.id
+
+
+def test_korean_question_uses_bm25(searcher: Searcher) -> None:
+    question = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
+    assert searcher.data.bm25.coverage(searcher.data.bm25.tokenize(question)) > 0.5
+    top = searcher.search(question, k=1)[0]
+    assert "96%" in top.chunk.text and top.signals["bm25"] > 0
+
+
+def test_hits_are_ranked_and_carry_their_section(searcher: Searcher) -> None:
+    hits = searcher.search("사바에시 안경테", k=5)
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert hits[0].chunk.section == "2. 장기불황을 극복한 중소기업 사례 > ④ 지역적 강점의 활용"
+    assert set(hits[0].to_dict()) == {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text"}
+
+
+def test_section_path_is_searchable_but_not_cited(searcher: Searcher) -> None:
+    """The heading is indexed with the chunk, never part of the excerpt text."""
+    for chunk in searcher.data.chunks:
+        assert not chunk.text.startswith(chunk.section or "\0")
+
+
+def _rank_metrics(searcher: Searcher, mode: str) -> dict[str, float]:
+    questions = [q for q in load_questions() if q.answerable]
+    results = searcher.search_many([q.question for q in questions], k=10, mode=mode)
+    hit5 = mrr = budget = 0.0
+    for question, hits in zip(questions, results):
+        ranks = [h.rank for h in hits if any(holds(h.chunk.text, e) for e in question.evidence)]
+        hit5 += bool(ranks) and ranks[0] <= 5
+        mrr += 1 / ranks[0] if ranks else 0.0
+        first_chars = "".join(h.chunk.text for h in hits)[:1200]
+        budget += any(holds(first_chars, e) for e in question.evidence)
+    n = len(questions)
+    return {"hit@5": hit5 / n, "mrr": mrr / n, "budget@1200": budget / n}
+
+
+@pytest.fixture(scope="module")
+def floors(searcher: Searcher) -> dict[str, dict[str, float]]:
+    return {mode: _rank_metrics(searcher, mode) for mode in ("hybrid", "dense", "bm25")}
+
+
+def test_question_set_is_large_enough() -> None:
+    questions = load_questions()
+    assert len([q for q in questions if q.answerable]) >= 40
+    assert {q.lang for q in questions} == {"ko", "en"}
+
+
+def test_hybrid_quality_floors(floors: dict[str, dict[str, float]]) -> None:
+    assert floors["hybrid"]["hit@5"] >= 0.95
+    assert floors["hybrid"]["budget@1200"] >= 0.95
+
+
+@pytest.mark.parametrize("metric", ["budget@1200", "mrr"])
+@pytest.mark.parametrize("single", ["dense", "bm25"])
+def test_hybrid_beats_each_single_mode(floors: dict[str, dict[str, float]], metric: str, single: str) -> None:
+    assert floors["hybrid"][metric] >= floors[single][metric]
