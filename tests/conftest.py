@@ -9,9 +9,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from index import store  # noqa: E402
+from index import store
 from index.build import build_index
 from index.embedder import Embedder, load_embedder
 from index.search import Searcher

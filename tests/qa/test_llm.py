@@ -1,0 +1,108 @@
+"""The optional LLM path against a tiny OpenAI-compatible server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from qa.answer import Answerer
+from qa.llm import LlmConfig
+
+QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
+
+
+class FakeChat(BaseHTTPRequestHandler):
+    """Answers /v1/chat/completions with whatever the test put in `server.reply` (or sleeps)."""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers["Content-Length"])
+        self.server.requests.append(json.loads(self.rfile.read(length)))
+        if self.path != "/v1/chat/completions":
+            self.send_error(404)
+            return
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.server.reply}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet: the test output is not the place for access logs."""
+
+
+@pytest.fixture()
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
+    httpd.requests, httpd.reply, httpd.delay = [], "", 0.0
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+
+
+def llm_answerer(answerer: Answerer, server: ThreadingHTTPServer, timeout: float = 5.0) -> Answerer:
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    return Answerer(answerer.searcher, answerer.config, LlmConfig(url=url, model="fake", timeout=timeout))
+
+
+def test_valid_citations_are_kept_and_renumbered(answerer: Answerer, server: ThreadingHTTPServer) -> None:
+    server.reply = "사바에시는 일본 안경테의 96%를 생산한다 [2]. 세계 시장의 20%로 추정된다 [2]."
+    answer = llm_answerer(answerer, server).answer(QUESTION)
+    assert answer.method == "llm" and answer.notice is None
+    assert answer.text == "사바에시는 일본 안경테의 96%를 생산한다 [1]. 세계 시장의 20%로 추정된다 [1]."
+    assert len(answer.citations) == 1
+    prompt = server.requests[0]["messages"][1]["content"]
+    assert f"[2] ({answer.citations[0].chunk.section})" in prompt  # the cited excerpt is the one numbered 2
+
+
+def test_citations_to_excerpts_not_given_are_removed(answerer: Answerer, server: ThreadingHTTPServer) -> None:
+    server.reply = "사바에시는 안경테의 96%를 만든다 [1]. 도요타도 그렇다 [9]."
+    answer = llm_answerer(answerer, server).answer(QUESTION)
+    assert answer.method == "llm"
+    assert "[9]" not in answer.text and answer.text.endswith("도요타도 그렇다.")
+    assert [c.n for c in answer.citations] == [1]
+
+
+@pytest.mark.parametrize("reply", ["사바에시는 안경테를 많이 만든다.", "답은 [7]에 있다."])
+def test_answer_without_a_valid_citation_falls_back(answerer: Answerer, server: ThreadingHTTPServer, reply: str) -> None:
+    server.reply = reply
+    answer = llm_answerer(answerer, server).answer(QUESTION)
+    assert answer.method == "extractive" and "96%" in answer.text
+    assert answer.notice == "The LLM answer cited no excerpt; showing the extractive answer."
+
+
+def test_timeout_falls_back_with_a_notice(answerer: Answerer, server: ThreadingHTTPServer) -> None:
+    server.reply, server.delay = "늦은 답 [1].", 2.0
+    answer = llm_answerer(answerer, server, timeout=0.5).answer(QUESTION)
+    assert answer.method == "extractive" and "96%" in answer.text
+    assert answer.notice and "did not answer within 0.5s" in answer.notice
+
+
+def test_unreachable_server_falls_back(answerer: Answerer) -> None:
+    dead = Answerer(answerer.searcher, answerer.config, LlmConfig(url="http://127.0.0.1:9/v1", timeout=1.0))
+    answer = dead.answer(QUESTION)
+    assert answer.method == "extractive" and answer.notice and "failed" in answer.notice
+
+
+def test_unanswerable_question_never_reaches_the_llm(answerer: Answerer, server: ThreadingHTTPServer) -> None:
+    server.reply = "도요타의 영업이익은 2조 엔이다 [1]."
+    answer = llm_answerer(answerer, server).answer("What was Toyota's operating profit in 2015?")
+    assert not answer.answerable and server.requests == []
+
+
+def test_config_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPORTQA_LLM_URL", raising=False)
+    assert LlmConfig.from_env() is None
+    monkeypatch.setenv("REPORTQA_LLM_URL", "http://127.0.0.1:8080/v1/")
+    monkeypatch.setenv("REPORTQA_LLM_MODEL", "qwen")
+    monkeypatch.setenv("REPORTQA_LLM_API_KEY", "secret")
+    config = LlmConfig.from_env()
+    assert config is not None
+    assert (config.endpoint, config.model, config.api_key) == ("http://127.0.0.1:8080/v1/chat/completions", "qwen", "secret")
