@@ -22,7 +22,7 @@ import gradio as gr
 
 from index import store
 from index.api import open_searcher
-from index.types import Mode
+from index.types import MODES, Mode
 from ingest.errors import ReportQAError
 from ingest.home import data_home
 from ingest.types import Chunk, Document
@@ -32,7 +32,6 @@ from qa.types import Answer, Citation
 
 log = logging.getLogger(__name__)
 
-MODES: list[Mode] = ["hybrid", "dense", "bm25"]
 EXAMPLES = [
     "Which firms used regional strengths?",
     "지역적 강점을 활용한 기업은?",
@@ -42,7 +41,7 @@ EXAMPLES = [
 ]
 BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
 LOADING_NOTE = "Loading the index …"
-NO_SOURCES = '<p class="no-sources">The excerpts an answer cites appear here.</p>'
+NO_SOURCES = "<p>The excerpts an answer cites appear here.</p>"
 CONTEXT_CHARS = 300  # document text shown on each side of an excerpt in "Show in document"
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -66,15 +65,17 @@ CSS = """
 .in-document > summary { cursor: pointer; font-size: .85em; color: var(--color-accent); }
 .context { font-size: .9em; color: var(--body-text-color-subdued); }
 .excerpt-in-doc { color: var(--body-text-color); background: rgba(254, 243, 199, .45);
-                  outline: 1px dashed #f59e0b; }
+                  border-bottom: 1px dashed #f59e0b; }
 #sources mark, #chat mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+#chat .message-content ul { padding-left: 1.3em; margin: .3em 0; }
 a.cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-align: super; padding: 0 .1em; }
 a.cite:hover { text-decoration: underline; }
 .answer-meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .6em; }
 .answer-notice { font-size: .85em; color: #b45309; margin-top: .4em; }
 """
-# A click on [n] scrolls its excerpt into view without jumping the page (a plain #cite-… link
-# would put it at the top of the window), unfolding an older turn's sources when needed.
+# A click on [n] scrolls its excerpt into view without jumping the page (the plain #cite-… link,
+# styled by :target, is the fallback without script: it puts the excerpt at the top of the window),
+# unfolding an older turn's sources when needed.
 HEAD = """<script>
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a.cite");
@@ -97,7 +98,7 @@ class Engine:
         self.index_name = index_name
         self.model = model
         self.llm = llm
-        self.first_start = not store.exists(index_name)
+        self.first_start = index_name == store.DEFAULT_INDEX and not store.exists(index_name)
         self._loaded = threading.Event()
         self._answerer: Answerer | None = None
         self._error: str | None = None
@@ -111,7 +112,8 @@ class Engine:
             self._answerer = Answerer(searcher, AnswerConfig(), self.llm)
             log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
         except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
-            log.exception("loading index %r failed", self.index_name)
+            unexpected = not isinstance(error, ReportQAError)  # typed errors say what to do; no traceback
+            log.error("loading index %r failed: %s", self.index_name, error, exc_info=unexpected)
             self._error = str(error)
         finally:
             self._loaded.set()
@@ -130,15 +132,19 @@ class Engine:
     def documents(self) -> dict[str, Document]:
         return self.answerer().searcher.data.documents
 
+    def waiting_note(self) -> str:
+        return f"⏳ {BUILDING_NOTE if self.first_start else LOADING_NOTE}"
+
     def status(self) -> str:
         """One line of markdown on the state of the index."""
+        name = html.escape(self.index_name)
         if not self.ready:
-            return f"⏳ {BUILDING_NOTE if self.first_start else LOADING_NOTE}"
+            return self.waiting_note()
         if self._answerer is None:
-            return f"⚠️ The index {html.escape(self.index_name)!r} could not be loaded: {html.escape(self._error or '')}"
+            return f"⚠️ The index **{name}** could not be loaded: {html.escape(self._error or '')}"
         data = self._answerer.searcher.data
-        llm = f" · LLM: {html.escape(self.llm.model)} at {html.escape(self.llm.url)}" if self.llm else ""
-        return f"Index **{html.escape(self.index_name)}**: {len(data.documents)} document(s), {len(data.chunks)} excerpts{llm}"
+        llm = f" · LLM {html.escape(self.llm.model)} at {html.escape(self.llm.url)}" if self.llm else ""
+        return f"Index **{name}**: {len(data.documents)} document(s), {len(data.chunks)} excerpts{llm}"
 
     def status_updates(self) -> Iterator[str]:
         """The status now and, if the index is still loading, once more when it is ready."""
@@ -211,7 +217,8 @@ def _citation_html(citation: Citation, turn: int, document_text: str) -> str:
         f'<div class="source" id="{cite_id(turn, citation.n)}">'
         f'<div class="source-head"><span class="source-n">[{citation.n}]</span>{_location(citation.chunk)}</div>'
         f'<div class="excerpt">{_marked(citation.chunk.text, citation.highlight)}</div>'
-        f'<details class="in-document"><summary>Show in document</summary>{_context_html(citation, document_text)}</details>'
+        '<details class="in-document"><summary>Show in document</summary>'
+        f"{_context_html(citation, document_text)}</details>"
         "</div>"
     )
 
@@ -249,10 +256,13 @@ def retrieval_history(turns: list[Answer | None]) -> list[str]:
     return [answer.query or answer.question for answer in turns if answer is not None]
 
 
-def reply(engine: Engine, question: str, turns: list[Answer | None], k: int, mode: Mode, use_llm: bool) -> tuple[Answer | None, str]:
+def reply(
+    engine: Engine, question: str, turns: list[Answer | None], k: int, mode: Mode, use_llm: bool
+) -> tuple[Answer | None, str]:
     """The answer and its chat HTML, or None and the error a user can act on."""
     try:
-        answer = engine.answerer().answer(question, history=retrieval_history(turns), k=k, mode=mode, use_llm=use_llm)
+        history = retrieval_history(turns)
+        answer = engine.answerer().answer(question, history=history, k=k, mode=mode, use_llm=use_llm)
     except ReportQAError as error:
         return None, f'<p class="answer-error">{html.escape(str(error))}</p>'
     return answer, answer_html(answer, len(turns) + 1)
@@ -296,37 +306,43 @@ def chat_tab(engine: Engine) -> None:
             )
             with gr.Row():
                 question = gr.Textbox(
-                    elem_id="question", show_label=False, placeholder="Ask a question …", scale=5, lines=1, max_lines=3
+                    elem_id="question", show_label=False, placeholder="Ask a question …", scale=5, max_lines=3
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Examples (the last one follows up the 타스크사 question)")
+            examples_label = "Examples (the last one follows up the 타스크사 question)"
+            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label=examples_label)
             with gr.Accordion("Settings", open=False):
                 k = gr.Slider(1, 20, value=AnswerConfig().k, step=1, label="Excerpts retrieved (top-k)")
-                mode = gr.Radio(MODES, value=AnswerConfig().mode, label="Search mode")
+                mode = gr.Radio(list(MODES), value=AnswerConfig().mode, label="Search mode")
                 use_llm = gr.Checkbox(value=True, label="Write the answer with the LLM", visible=engine.llm is not None)
         with gr.Column(scale=2, elem_id="sources-column"):
             gr.Markdown("### Sources")
             sources = gr.HTML(NO_SOURCES, elem_id="sources")
 
-    def ask(text: str, messages: list[dict], past: list[Answer | None], top_k: int, search_mode: Mode, llm_on: bool) -> Iterator[tuple[Any, ...]]:
+    def ask(
+        text: str, messages: list[dict], past: list[Answer | None], top_k: float, search_mode: Mode, llm_on: bool
+    ) -> Iterator[tuple[Any, ...]]:
+        """Outputs: question box, chat, turns, sources. While the index loads, the chat says so first."""
         text = text.strip()
         if not text:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         messages = [*messages, {"role": "user", "content": html.escape(text)}]
         if not engine.ready:
-            yield "", [*messages, _bot(f"<p>⏳ {BUILDING_NOTE if engine.first_start else LOADING_NOTE}</p>")], gr.skip(), gr.skip()
+            yield "", [*messages, _bot(f"<p>{engine.waiting_note()}</p>")], gr.skip(), gr.skip()
         answer, content = reply(engine, text, past, int(top_k), search_mode, llm_on)
         past = [*past, answer]
         panel = sources_html(past, engine.documents()) if answer is not None else gr.skip()
         yield "", [*messages, _bot(content)], past, panel
 
     def vote(past: list[Answer | None], data: gr.LikeData) -> None:
-        answer = answer_at(past, data.index if isinstance(data.index, int) else data.index[0])
+        """Thumbs up/down; taking a thumb back (liked == "") records nothing."""
+        answer = answer_at(past, data.index) if isinstance(data.index, int) else None  # messages: an int
         if answer is not None and isinstance(data.liked, bool):
             save_feedback(answer, "up" if data.liked else "down")
 
-    gr.on([question.submit, send.click], ask, [question, chat, turns, k, mode, use_llm], [question, chat, turns, sources])
+    inputs = [question, chat, turns, k, mode, use_llm]
+    gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources])
     chat.like(vote, [turns], None)
     chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
 

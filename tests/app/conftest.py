@@ -1,17 +1,15 @@
-"""A real app on a real index, driven in Debian's chromium: one browser per session, one app per module."""
+"""One chromium per session, one app per module (its `url` fixture), a fresh page per test."""
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from app import launch
+from tests.app.driver import Chat
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's: no browser download
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -21,7 +19,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ANSWER_TIMEOUT_MS = 180_000  # the first answer waits for the index build
 
 
 @pytest.fixture(scope="session")
@@ -41,66 +38,16 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def running_app(index_name: str) -> Iterator[str]:
-    """The app of `index_name` served in this process (as `reportqa serve` runs it); yields its URL."""
-    port = _free_port()
-    demo = launch(port=port, index_name=index_name, block=False)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        demo.close()
-
-
-class Chat:
-    """The chat page of a running app, used the way a person does; records any dialog that opens."""
-
-    def __init__(self, page: Page, url: str) -> None:
-        self.page = page
-        self.dialogs: list[str] = []
-        page.on("dialog", self._record_dialog)
-        page.goto(url)
-        expect(self.question_box).to_be_visible()
-
-    def _record_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    @property
-    def question_box(self) -> Locator:
-        return self.page.locator("#question textarea")
-
-    @property
-    def replies(self) -> Locator:
-        return self.page.locator('#chat [data-testid="bot"]')
-
-    @property
-    def sources(self) -> Locator:
-        return self.page.locator("#sources")
-
-    def send(self, question: str) -> Locator:
-        """Type and send `question`; returns its reply bubble (it may still say the index is building)."""
-        turn = self.page.locator('#chat [data-testid="user"]').count()
-        self.question_box.fill(question)
-        self.question_box.press("Enter")
-        return self.replies.nth(turn)
-
-    def ask(self, question: str) -> Locator:
-        """Send `question` and wait for its answer (or error)."""
-        reply = self.send(question)
-        expect(reply.locator(".answer-meta, .answer-error")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-        return reply
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser session per test: its own chat history and gr.State."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")  # gradio translates its button labels
+    # en-US: gradio translates its button labels ("Like") into the browser's language.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def chat(page: Page, url: str) -> Chat:
+    """The chat of the module's app (each test module defines `url`)."""
+    return Chat(page, url)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ingest.home import PROJECT_ROOT
-from tests.app.conftest import ANSWER_TIMEOUT_MS, Chat, running_app
+from tests.app.driver import ANSWER_TIMEOUT_MS, Chat, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,6 @@ def url(app_home: Path) -> Iterator[str]:
     """The app on the default index, which it builds on first start (the session home starts empty)."""
     with running_app("default") as address:
         yield address
-
-
-@pytest.fixture
-def chat(page: Page, url: str) -> Chat:
-    return Chat(page, url)
 
 
 def test_first_start_builds_the_index_then_answers(chat: Chat) -> None:

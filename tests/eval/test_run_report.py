@@ -10,8 +10,10 @@ from matplotlib.image import imread
 
 from eval.questions import load_questions
 from eval.report import write_report
-from eval.run import EvalResult
+from eval.run import AnswerFn, EvalResult, evaluate
+from index.search import Searcher
 from index.types import MODES
+from qa.types import Answer, Citation
 
 MODE_KEYS = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10",
              "mrr", "ndcg@10", "budget@1200", "p50_ms", "p95_ms"]
@@ -86,3 +88,42 @@ def test_results_json_holds_every_hit(report: Path, eval_result: EvalResult) -> 
     first = results["retrieval"][0]
     assert {"id", "question", "lang", "type", "mode", "first_rank", "hits"} <= set(first)
     assert {"chunk_id", "section", "score", "text"} == set(first["hits"][0])
+
+
+def cite_top_hit(searcher: Searcher) -> AnswerFn:
+    """The simplest real answerer: quote the top hybrid chunk, cite it, never abstain."""
+
+    def answer(question: str) -> Answer:
+        top = searcher.search(question, k=1, mode="hybrid")[0]
+        citation = Citation(1, top.chunk, (0, len(top.chunk.text)), top.score)
+        return Answer(question, f"{top.chunk.text} [1]", answerable=True, confidence=1.0, citations=[citation])
+
+    return answer
+
+
+@pytest.fixture(scope="module")
+def answered(searcher: Searcher) -> EvalResult:
+    return evaluate(load_questions(), searcher, modes=("hybrid",), answer_fn=cite_top_hit(searcher), progress=False)
+
+
+def test_answer_metrics(answered: EvalResult) -> None:
+    answers = answered.summary()["answers"]
+    assert list(answers) == ["fact_coverage", "citation_precision", "abstention_precision", "abstention_recall", "p50_ms"]
+    # one citation per answerable question, the top hybrid chunk: its precision is hybrid hit@1
+    assert answers["citation_precision"] == pytest.approx(answered.summary()["modes"]["hybrid"]["hit@1"])
+    assert answers["abstention_precision"] is None  # it never abstained
+    assert answers["abstention_recall"] == 0.0
+    questions = {q.id: q for q in load_questions()}
+    for a in answered.answers:  # facts lie inside the quote: a cited chunk holding the only quote covers them all
+        if a.answerable and len(questions[a.id].evidence) == 1 and a.citations[0]["holds_evidence"]:
+            assert a.fact_coverage == 1.0, a.id
+    assert answers["p50_ms"] > 0
+    assert len(answered.answers) == len(load_questions())
+    assert all(a.citations and a.citations[0]["n"] == 1 for a in answered.answers)
+
+
+def test_report_shows_answer_metrics(answered: EvalResult, tmp_path: Path) -> None:
+    text = write_report(answered, tmp_path).read_text(encoding="utf-8")
+    for name in ("fact_coverage", "citation_precision", "abstention_precision", "abstention_recall"):
+        assert f"| {name} |" in text
+    assert "not evaluated" not in text
