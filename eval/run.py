@@ -6,11 +6,12 @@ around each single search call after one untimed warm-up call per mode.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
@@ -24,6 +25,7 @@ from qa.types import Answer
 log = logging.getLogger(__name__)
 
 AnswerFn = Callable[[str], Answer]
+R = TypeVar("R")
 HIT_PREVIEW = 200  # characters of each hit kept in the records
 NDCG_K = 10
 
@@ -177,7 +179,7 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
     return value, (time.perf_counter() - started) * 1000
 
 
-def _search_one(searcher: Searcher, q: Question, mode: Mode, depth: int, ks: Sequence[int], budget: int) -> RetrievalRecord:
+def _search_one(searcher: Searcher, q: Question, *, mode: Mode, depth: int, ks: Sequence[int], budget: int) -> RetrievalRecord:
     results, ms = _timed(lambda: searcher.search_many([q.question], k=depth, mode=mode))
     hits: list[Hit] = results[0]
     texts = [h.chunk.text for h in hits]
@@ -224,6 +226,17 @@ def _answer_one(answer_fn: AnswerFn, q: Question) -> AnswerRecord:
     )
 
 
+def _each(questions: list[Question], one: Callable[[Question], R], label: str, bar: tqdm) -> list[R]:
+    """`one` over every question, after one untimed warm-up call (model and caches load there)."""
+    one(questions[0])
+    bar.set_postfix_str(label)
+    results = []
+    for q in questions:
+        results.append(one(q))
+        bar.update()
+    return results
+
+
 def _index_info(searcher: Searcher) -> dict[str, Any]:
     manifest = searcher.data.manifest
     return {
@@ -247,26 +260,20 @@ def evaluate(
     """Search every question in every mode (and answer it when `answer_fn` is given), then score."""
     if not questions:
         raise ReportQAError("the question set is empty: nothing to evaluate")
+    if not ks or min(ks) < 1 or budget < 1:
+        raise ReportQAError("cut-offs k and the character budget must be positive")
     ks = tuple(sorted(set(ks)))
-    depth = search_depth(ks)
     unscored = sum(q.answerable and not q.evidence for q in questions)
     if unscored:
         log.warning("%d answerable questions have no evidence; retrieval metrics skip them", unscored)
     total = len(questions) * (len(modes) + (answer_fn is not None))
+    depth = search_depth(ks)
     retrieval: list[RetrievalRecord] = []
     answers: list[AnswerRecord] | None = None
     with tqdm(total=total, desc=f"eval {name}", unit="q", disable=not progress) as bar:
         for mode in modes:
-            searcher.search_many([questions[0].question], k=depth, mode=mode)  # warm-up, untimed
-            bar.set_postfix_str(mode)
-            for q in questions:
-                retrieval.append(_search_one(searcher, q, mode, depth, ks, budget))
-                bar.update()
+            search = functools.partial(_search_one, searcher, mode=mode, depth=depth, ks=ks, budget=budget)
+            retrieval += _each(questions, search, mode, bar)
         if answer_fn is not None:
-            answer_fn(questions[0].question)  # warm-up, untimed
-            bar.set_postfix_str("answers")
-            answers = []
-            for q in questions:
-                answers.append(_answer_one(answer_fn, q))
-                bar.update()
+            answers = _each(questions, functools.partial(_answer_one, answer_fn), "answers", bar)
     return EvalResult(name, len(questions), tuple(modes), ks, budget, _index_info(searcher), retrieval, answers)
