@@ -26,7 +26,7 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: install
 	$(BIN)/reportqa bench

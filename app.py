@@ -1,6 +1,6 @@
 """The chat UI: ask the report, read a cited answer, check every excerpt in its document.
 
-A thin Gradio layer over `index.api` and `qa.answer`. The index loads (on first
+A thin Gradio layer over `index.api` and `qa.answer`, with an evaluation tab over `eval`. The index loads (on first
 start: is built) in a background thread, so the page is up at once. Every piece
 of document text and every question is HTML-escaped before it reaches the page:
 `gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
@@ -16,10 +16,15 @@ import threading
 import time
 from collections.abc import Iterator
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from eval.plots import preferred_k
+from eval.questions import BUNDLED_SET, Question, load_questions
+from eval.report import fmt, summary_table, table, write_report
+from eval.run import EvalResult, evaluate
 from index import store
 from index.api import open_searcher
 from index.types import MODES, Mode
@@ -347,6 +352,142 @@ def chat_tab(engine: Engine) -> None:
     chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
 
 
+# ---------------------------------------------------------------- evaluation
+
+PLOT_FILES = ("hit_at_k.png", "metrics.png", "by_language.png")  # the charts eval.report.write_report draws
+EVAL_HINT = (
+    "Every question is searched in each chosen mode and answered as the chat answers it; "
+    "the bundled set (93 questions) takes about a minute. The report lands in the data folder."
+)
+NOT_SCORED = "—"  # unanswerable questions, or ones without evidence quotes
+
+
+def question_set(upload: str | None) -> tuple[str, list[Question]]:
+    """The uploaded set (without one: the bundled set) and its name; errors name the file, not Gradio's temp path."""
+    path = Path(upload) if upload else BUNDLED_SET
+    try:
+        return path.stem, load_questions(path)
+    except ReportQAError as error:
+        raise ReportQAError(str(error).replace(str(path), path.name)) from error
+
+
+def eval_folder(set_name: str) -> Path:
+    """A new folder per run under the data home, so earlier reports stay."""
+    return data_home() / "eval" / f"{set_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def answers_table(result: EvalResult) -> str:
+    """The answer metrics as a markdown table (retrieval has `summary_table`)."""
+    answers = result.summary()["answers"] or {}
+    rows = [[name, fmt(value, 1 if name.endswith("_ms") else 3)] for name, value in answers.items()]
+    return "\n".join(table(["answer metric", "value"], rows))
+
+
+def question_table(result: EvalResult) -> dict[str, list]:
+    """One row per question: whether and where search found its evidence, and the answer with its citations.
+
+    Search is shown for hybrid, the mode the chat uses, when it was evaluated. A Dataframe shows
+    cells as text, so nothing from the question set needs escaping here.
+    """
+    mode = "hybrid" if "hybrid" in result.modes else result.modes[0]
+    k = preferred_k(result.ks)
+    headers = ["id", "question", f"{mode}: evidence in top {k}", f"{mode}: rank of first evidence", "answer", "citations"]
+    rows = [
+        [record.id, record.question, _found(record.metrics.get(f"hit@{k}")), _rank(record.first_rank, record.scored, result.depth),
+         answer.text, _citations(answer.citations)]
+        for record, answer in zip(result.records(mode), result.answers or [])
+    ]
+    return {"headers": headers, "data": rows}
+
+
+def _found(hit: float | None) -> str:
+    return NOT_SCORED if hit is None else ("yes" if hit else "no")
+
+
+def _rank(rank: int | None, scored: bool, depth: int) -> str:
+    if not scored:
+        return NOT_SCORED
+    return f"not in top {depth}" if rank is None else str(rank)
+
+
+def _citations(citations: list[dict[str, Any]]) -> str:
+    return "; ".join(f"[{c['n']}] {c['section'] or 'no section'}" for c in citations)
+
+
+def run_evaluation(engine: Engine, upload: str | None, modes: list[Mode]) -> tuple[EvalResult, Path]:
+    """Evaluate a question set on the chat's own searcher and answerer, then write its report."""
+    if not modes:
+        raise ReportQAError("choose at least one search mode")
+    name, questions = question_set(upload)
+    answerer = engine.answerer()
+    result = evaluate(questions, answerer.searcher, modes, answer_fn=answerer.answer, name=name)
+    return result, write_report(result, eval_folder(name)).parent
+
+
+def finished_note(result: EvalResult, folder: Path, seconds: float) -> str:
+    """The status line after a run: what was evaluated, how long it took, where the report is."""
+    modes = ", ".join(result.modes)
+    name = html.escape(result.name)
+    return f"✅ **{name}**: {result.n_questions} questions, modes {modes}, {seconds:.0f} s · report in `{folder}`"
+
+
+def eval_tab(engine: Engine) -> None:
+    """Run a question set (uploaded, or the bundled one) and show its scores, charts and answers."""
+    with gr.Row(equal_height=False):
+        upload = gr.File(
+            label="Question set (JSONL or CSV, format in eval/README.md); empty: the bundled set",
+            elem_id="eval-upload",
+            scale=2,
+            height=140,
+        )
+        with gr.Column(scale=1):
+            modes = gr.CheckboxGroup(list(MODES), value=list(MODES), label="Search modes", elem_id="eval-modes")
+            run = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
+    status = gr.Markdown(EVAL_HINT, elem_id="eval-status")
+    with gr.Column(visible=False, elem_id="eval-results") as results:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=320):
+                summary = gr.Markdown(elem_id="eval-summary")
+                answers = gr.Markdown(elem_id="eval-answers")
+            plots = gr.Gallery(
+                label="Charts", elem_id="eval-plots", columns=2, height="auto", object_fit="contain", scale=2
+            )
+        per_question = gr.Dataframe(
+            label="Per question",
+            elem_id="eval-questions",
+            interactive=False,
+            wrap=True,
+            max_height=520,
+            show_search="search",
+            column_widths=["6%", "22%", "9%", "9%", "34%", "20%"],
+        )
+        download = gr.File(label="Report files", elem_id="eval-download", interactive=False)
+
+    def on_run(
+        upload_path: str | None, chosen: list[Mode], progress: gr.Progress = gr.Progress(track_tqdm=True)
+    ) -> tuple[Any, ...]:
+        """Outputs: status, results column, summary, answers, charts, per-question table, files."""
+        started = time.monotonic()
+        progress(0, desc="Loading the index …")
+        try:
+            result, folder = run_evaluation(engine, upload_path, chosen)
+        except Exception as error:  # a malformed upload (say a list where text belongs) gets one line too
+            if not isinstance(error, ReportQAError):  # typed errors say what to do; others need the traceback
+                log.error("evaluation failed: %s", error, exc_info=True)
+            return f"⚠️ {html.escape(str(error))}", gr.Column(visible=False), *(gr.skip(),) * 5
+        return (
+            finished_note(result, folder, time.monotonic() - started),
+            gr.Column(visible=True),
+            summary_table(result),
+            answers_table(result),
+            [folder / name for name in PLOT_FILES],
+            question_table(result),
+            [folder / "results.json", folder / "report.md"],
+        )
+
+    run.click(on_run, [upload, modes], [status, results, summary, answers, plots, per_question, download])
+
+
 def build_app(engine: Engine) -> gr.Blocks:
     """The page: a header with the index status, then tabs (the chat first)."""
     with gr.Blocks(title="reportqa", analytics_enabled=False) as demo:
@@ -355,6 +496,8 @@ def build_app(engine: Engine) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
                 chat_tab(engine)
+            with gr.Tab("Evaluation", id="eval-tab"):
+                eval_tab(engine)
         demo.load(engine.status_updates, None, status, concurrency_limit=None, show_progress="hidden")
     return demo
 
@@ -373,7 +516,14 @@ def launch(
     engine.start()
     demo = build_app(engine)
     demo.launch(
-        server_name=host, server_port=port, share=share, theme=THEME, css=CSS, head=HEAD, prevent_thread_lock=not block
+        server_name=host,
+        server_port=port,
+        share=share,
+        theme=THEME,
+        css=CSS,
+        head=HEAD,
+        prevent_thread_lock=not block,
+        allowed_paths=[str(data_home() / "eval")],  # the evaluation tab offers its reports for download
     )
     return demo
 

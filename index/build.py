@@ -40,7 +40,7 @@ def indexed_text(chunk: Chunk) -> str:
 
 
 @dataclass
-class _DocumentParts:
+class DocumentParts:
     document: Document
     chunks: list[Chunk]
     embeddings: np.ndarray
@@ -48,18 +48,18 @@ class _DocumentParts:
     sentence_embeddings: np.ndarray | None
 
 
-def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, _DocumentParts]:
+def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentParts]:
     """Per-document pieces of the live index, when it was made with the same model and chunking."""
     try:
         old = store.load(name, model=model, chunking=chunking)
     except (IndexMissing, IndexMismatch) as error:
         log.info("no reusable index: %s", error)
         return {}
-    parts: dict[str, _DocumentParts] = {}
+    parts: dict[str, DocumentParts] = {}
     for doc_id, document in old.documents.items():
         rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
         sent_rows = [i for i, s in enumerate(old.sentences) if s.doc_id == doc_id]
-        parts[doc_id] = _DocumentParts(
+        parts[doc_id] = DocumentParts(
             document=document,
             chunks=[old.chunks[i] for i in rows],
             embeddings=old.embeddings[rows],
@@ -71,18 +71,18 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, _Documen
 
 def _embed_document(
     document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
-) -> _DocumentParts:
+) -> DocumentParts:
     embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
     sentences: list[SentenceSpan] = []
     sentence_embeddings = None
     if with_sentences:
         sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
         sentence_embeddings = embedder.embed_passages([document.text[s.start : s.end] for s in sentences])
-    return _DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
+    return DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
 
 
 def assemble(
-    parts: list[_DocumentParts], embedder: Embedder, chunking: dict, sources: list[str], with_sentences: bool
+    parts: list[DocumentParts], embedder: Embedder, chunking: dict, sources: list[str], with_sentences: bool
 ) -> IndexData:
     """Stack per-document pieces into one searchable index (FAISS and BM25 are rebuilt: cheap)."""
     chunks = [c for p in parts for c in p.chunks]

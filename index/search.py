@@ -48,7 +48,9 @@ class Searcher:
         tokens = self.data.bm25.tokenize(question)
         bm25_all = self.data.bm25.scores(tokens)
         if mode == "bm25":
+            # Only chunks sharing a morpheme with the question: a zero score is no match, not a rank.
             positions = np.argsort(-bm25_all, kind="stable")[: max(n, k)]
+            positions = positions[bm25_all[positions] > 0]
             return self._hits(positions, bm25_all[positions], {"bm25": bm25_all[positions]}, k)
         positions = self._candidates(vector, bm25_all, n)
         dense = self._dense_with_sentences(vector, positions)

@@ -10,5 +10,5 @@ def detect_lang(text: str) -> str:
     """"ko" when Hangul makes up at least a fifth of the letters, else "en"."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
-        return "ko"
+        return "en"
     return "ko" if sum(map(is_hangul, letters)) / len(letters) >= 0.2 else "en"

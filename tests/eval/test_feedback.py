@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.feedback import detect_lang, feedback_to_candidates
+from eval.feedback import feedback_to_candidates
 from eval.questions import load_questions
 
 CHUNK = "후쿠이현의 사바에시는 일본 안경테 생산의 96%를 차지하고 있다. 인구는 증가세를 유지하고 있다."
@@ -63,12 +63,3 @@ def test_down_needs_review(converted: tuple[int, list[dict]]) -> None:
 def test_rows_load_as_a_question_set(converted: tuple[int, list[dict]], tmp_path: Path) -> None:
     questions = load_questions(tmp_path / "out" / "candidates.jsonl")
     assert [q.lang for q in questions] == ["ko", "en"]
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [("지역적 강점을 활용한 기업은?", "ko"), ("Which firms used regional strengths?", "en"),
-     ("GNT는 무엇인가?", "ko"), ("What was 라쿠텐's revenue in 2014?", "en"), ("2014?", "en")],
-)
-def test_detect_lang(text: str, lang: str) -> None:
-    assert detect_lang(text) == lang

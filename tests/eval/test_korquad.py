@@ -31,7 +31,7 @@ def test_env_overrides_the_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def subset(eval_home: Path, embedder: Embedder) -> dict:
+def subset(home: Path, embedder: Embedder) -> dict:
     stat = KORQUAD.stat()
     result = run_benchmark(KORQUAD, embedder, limit=50, progress=False)
     after = KORQUAD.stat()

@@ -44,7 +44,9 @@ def test_every_question_is_searched_but_only_answerable_ones_scored(eval_result:
     for mode in MODES:
         records = eval_result.records(mode)
         assert [r.id for r in records] == [q.id for q in questions]
-        assert all(len(r.hits) == 10 and all(len(h.text) <= 200 for h in r.hits) for r in records)
+        # bm25 returns only chunks sharing a morpheme with the question (none for most English ones)
+        assert all(len(r.hits) == 10 or (mode == "bm25" and len(r.hits) < 10) for r in records)
+        assert all(len(h.text) <= 200 for r in records for h in r.hits)
         assert all(bool(r.metrics) == r.scored for r in records)
         assert all(r.first_rank is None for r in records if not r.answerable)
 

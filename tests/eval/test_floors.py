@@ -1,0 +1,38 @@
+"""Quality floors on the bundled question set: measured values minus a small margin (README "Evaluation").
+
+Measured 2026-11-27: hybrid hit@5 0.987, budget@1200 0.987, MRR 0.871 (dense 0.962 / 0.937 / 0.806,
+bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.778, citation precision 0.617, abstention
+precision 1.00, recall 0.357 (5 of 14).
+"""
+from __future__ import annotations
+
+import pytest
+
+from eval.run import EvalResult
+
+
+def test_hybrid_retrieval_floors(eval_result: EvalResult) -> None:
+    hybrid = eval_result.summary()["modes"]["hybrid"]
+    assert hybrid["hit@5"] >= 0.95
+    assert hybrid["budget@1200"] >= 0.95
+    assert hybrid["mrr"] >= 0.83
+
+
+@pytest.mark.parametrize("metric", ["budget@1200", "mrr", "hit@5"])
+@pytest.mark.parametrize("single", ["dense", "bm25"])
+def test_hybrid_is_at_least_each_single_mode(eval_result: EvalResult, metric: str, single: str) -> None:
+    modes = eval_result.summary()["modes"]
+    assert modes["hybrid"][metric] >= modes[single][metric]
+
+
+def test_english_questions_are_served_by_the_hybrid(eval_result: EvalResult) -> None:
+    english = eval_result.summary()["by_lang"]["en"]
+    assert english["hybrid"]["hit@5"] >= 0.95 and english["hybrid"]["hit@5"] >= english["dense"]["hit@5"]
+
+
+def test_answer_floors(answered_result: EvalResult) -> None:
+    answers = answered_result.summary()["answers"]
+    assert answers["fact_coverage"] >= 0.72
+    assert answers["citation_precision"] >= 0.55
+    assert answers["abstention_precision"] >= 0.9
+    assert answers["abstention_recall"] >= 0.3
