@@ -21,15 +21,4 @@ class Hit:
 
     def to_dict(self) -> dict:
         """The JSON shape of a hit in `reportqa search --json`."""
-        c = self.chunk
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "chunk_id": c.id,
-            "doc": c.doc_id,
-            "title": c.title,
-            "section": c.section,
-            "start": c.start,
-            "end": c.end,
-            "text": c.text,
-        }
+        return {"rank": self.rank, "score": round(self.score, 6), **self.chunk.public_dict()}

@@ -63,6 +63,18 @@ class Chunk:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def public_dict(self) -> dict:
+        """The fields every JSON output shows for an excerpt (search hits, answer citations)."""
+        return {
+            "chunk_id": self.id,
+            "doc": self.doc_id,
+            "title": self.title,
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
         return cls(**data)

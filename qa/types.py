@@ -20,16 +20,9 @@ class Citation:
         return self.chunk.text[self.highlight[0] : self.highlight[1]]
 
     def to_dict(self) -> dict:
-        c = self.chunk
         return {
             "n": self.n,
-            "chunk_id": c.id,
-            "doc": c.doc_id,
-            "title": c.title,
-            "section": c.section,
-            "start": c.start,
-            "end": c.end,
-            "text": c.text,
+            **self.chunk.public_dict(),
             "highlight": list(self.highlight),
             "score": round(self.score, 6),
         }
