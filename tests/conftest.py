@@ -17,14 +17,13 @@ from index.embedder import Embedder, load_embedder
 from index.search import Searcher
 from ingest.home import default_corpus
 from qa.answer import Answerer
+from tests.homes import temporary_home
 
 
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """$REPORTQA_HOME for the whole session, so no test touches the user's data folder."""
-    path = tmp_path_factory.mktemp("reportqa-home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REPORTQA_HOME", str(path))
+    """$REPORTQA_HOME for the whole session."""
+    with temporary_home(tmp_path_factory, "reportqa-home") as path:
         yield path
 
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.app.driver import Chat
+from tests.homes import temporary_home
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: no browser download
 CHROMIUM_ARGS = [
@@ -23,10 +24,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def app_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """$REPORTQA_HOME for every app of the session: indexes and feedback stay out of the user's data."""
-    home = tmp_path_factory.mktemp("reportqa-app")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REPORTQA_HOME", str(home))
+    """A data home of the app tests' own: the first start must find no index there."""
+    with temporary_home(tmp_path_factory, "reportqa-app") as home:
         yield home
 
 
