@@ -166,7 +166,7 @@ def faiss_crossover(sizes: tuple[int, ...] = (20_000, 50_000, 100_000), dim: int
             started = time.perf_counter()
             dense = DenseIndex(vectors, build_faiss(vectors, hnsw_threshold=threshold))
             built = time.perf_counter() - started
-            p50, _ = _latencies_ms([lambda p=p: dense.search(p, 10) for p in probes])
+            p50, _ = _latencies_ms([lambda p=p, dense=dense: dense.search(p, 10) for p in probes])
             found = np.mean([source in dense.search(p, 10)[0] for source, p in zip(sources, probes)])
             result.add(f"{size:,} vectors {kind} build", built, "s")
             result.add(f"{size:,} vectors {kind} query p50", p50, "ms")
