@@ -1,9 +1,10 @@
 """The chat UI: ask the report, read a cited answer, check every excerpt in its document.
 
-A thin Gradio layer over `index.api` and `qa.answer`, with an evaluation tab over `eval`.
-The index loads (on first start: is built) in a background thread, so the page is up at
-once. Every piece of document text and every question is HTML-escaped before it reaches
-the page: `gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
+A thin Gradio layer over `index.api` and `qa.answer` (answers become HTML in `qa.render`),
+with an evaluation tab over `eval`. The index loads (on first start: is built) in a
+background thread, so the page is up at once. Every piece of document text and every
+question is HTML-escaped before it reaches the page (`qa.render`, and here for status
+lines): `gr.HTML` renders raw markup, and the chat's own sanitizer is no reason to trust it.
 The evaluation tab shows question-set text only in Markdown and Dataframe cells, as text.
 """
 from __future__ import annotations
@@ -12,29 +13,28 @@ import argparse
 import html
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from eval.plots import preferred_k
 from eval.questions import BUNDLED_SET, Question, load_questions
-from eval.report import fmt, summary_table, table, write_report
+from eval.report import summary_table, write_report
+from eval.tables import answers_table, question_table
 from eval.run import EvalResult, evaluate
 from index import store
 from index.api import open_searcher
 from index.types import MODES, Mode
 from ingest.errors import ReportQAError
 from ingest.home import data_home
-from ingest.types import Chunk, Document
+from ingest.types import Document
 from qa.answer import AnswerConfig, Answerer
 from qa.llm import LlmConfig
-from qa.types import Answer, Citation
+from qa.render import NO_SOURCES, answer_html, sources_html
+from qa.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,6 @@ EXAMPLES = [
 ]
 BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
 LOADING_NOTE = "Loading the index …"
-NO_SOURCES = "<p>The excerpts an answer cites appear here.</p>"
-CONTEXT_CHARS = 300  # document text shown on each side of an excerpt in "Show in document"
-_MARKER = re.compile(r"\[(\d+)\]")
 
 # System fonts only: the app is offline, and NanumGothic renders Korean on Debian.
 THEME = gr.themes.Default(
@@ -161,93 +158,6 @@ class Engine:
 
 
 # ---------------------------------------------------------------- rendering
-
-
-def cite_id(turn: int, n: int) -> str:
-    """Anchor of excerpt [n] of a turn: unique on the page, so older answers keep their links."""
-    return f"cite-{turn}-{n}"
-
-
-def answer_html(answer: Answer, turn: int) -> str:
-    """The answer escaped, each valid [n] a link to its excerpt, then confidence and any notice."""
-    linked = _linked_markers(html.escape(answer.text), turn, len(answer.citations))
-    return _blocks(linked) + _meta_html(answer)
-
-
-def _linked_markers(escaped: str, turn: int, count: int) -> str:
-    def link(match: re.Match) -> str:
-        n = int(match.group(1))
-        return f'<a class="cite" href="#{cite_id(turn, n)}">[{n}]</a>' if 1 <= n <= count else match.group(0)
-
-    return _MARKER.sub(link, escaped)
-
-
-def _blocks(text: str) -> str:
-    """Lines starting "- " become a list (how list answers are written), other lines paragraphs."""
-    parts: list[str] = []
-    for is_item, lines in groupby(text.splitlines(), key=lambda line: line.startswith("- ")):
-        if is_item:
-            parts.append("<ul>" + "".join(f"<li>{line[2:]}</li>" for line in lines) + "</ul>")
-        else:
-            parts.extend(f"<p>{line}</p>" for line in lines if line.strip())
-    return "".join(parts)
-
-
-def _meta_html(answer: Answer) -> str:
-    facts = [f"confidence {answer.confidence:.0%}", "LLM answer" if answer.method == "llm" else "extractive answer"]
-    if answer.query and answer.query != answer.question:
-        facts.append(f"searched for “{html.escape(answer.query)}”")
-    notice = f'<div class="answer-notice">{html.escape(answer.notice)}</div>' if answer.notice else ""
-    return f'<div class="answer-meta">{" · ".join(facts)}</div>{notice}'
-
-
-def sources_html(turns: list[Answer | None], documents: dict[str, Document]) -> str:
-    """Every turn's excerpts, newest first and open; older turns folded, their links still land."""
-    latest = len(turns)
-    sections = [
-        _turn_html(answer, turn, documents, turn == latest)
-        for turn, answer in reversed(list(enumerate(turns, 1)))
-        if answer is not None and answer.citations
-    ]
-    return "".join(sections) or NO_SOURCES
-
-
-def _turn_html(answer: Answer, turn: int, documents: dict[str, Document], is_open: bool) -> str:
-    cards = "".join(_citation_html(c, turn, documents[c.chunk.doc_id].text) for c in answer.citations)
-    summary = f"Sources for “{html.escape(answer.question)}”"
-    return f'<details class="turn"{" open" if is_open else ""}><summary>{summary}</summary>{cards}</details>'
-
-
-def _citation_html(citation: Citation, turn: int, document_text: str) -> str:
-    return (
-        f'<div class="source" id="{cite_id(turn, citation.n)}">'
-        f'<div class="source-head"><span class="source-n">[{citation.n}]</span>{_location(citation.chunk)}</div>'
-        f'<div class="excerpt">{_marked(citation.chunk.text, citation.highlight)}</div>'
-        '<details class="in-document"><summary>Show in document</summary>'
-        f"{_context_html(citation, document_text)}</details>"
-        "</div>"
-    )
-
-
-def _location(chunk: Chunk) -> str:
-    page = f" · p. {chunk.page}" if chunk.page is not None else ""
-    return html.escape(chunk.heading or chunk.doc_id) + page
-
-
-def _marked(text: str, span: tuple[int, int]) -> str:
-    """`text` escaped, with the supporting sentence `span` in <mark>."""
-    start, end = span
-    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
-
-
-def _context_html(citation: Citation, document_text: str) -> str:
-    """The excerpt inside CONTEXT_CHARS of cleaned document text on each side."""
-    chunk = citation.chunk
-    start, end = max(0, chunk.start - CONTEXT_CHARS), min(len(document_text), chunk.end + CONTEXT_CHARS)
-    before = ("…" if start > 0 else "") + html.escape(document_text[start : chunk.start])
-    after = html.escape(document_text[chunk.end : end]) + ("…" if end < len(document_text) else "")
-    excerpt = f'<span class="excerpt-in-doc">{_marked(chunk.text, citation.highlight)}</span>'
-    return f'<div class="context">{before}{excerpt}{after}</div>'
 
 
 def _bot(content: str) -> dict[str, str]:
@@ -366,7 +276,6 @@ EVAL_HINT = (
     "Every question is searched in each chosen mode and answered as the chat answers it; "
     "the bundled set (93 questions) takes well under a minute. The report lands in the data folder."
 )
-NOT_SCORED = "—"  # unanswerable questions, or ones without evidence quotes
 CELL_CHARS = 240  # answer text shown per table cell; a click on the cell shows all of it
 
 
@@ -401,53 +310,6 @@ def finished_note(result: EvalResult, folder: Path, seconds: float) -> str:
         f"Finished **{html.escape(result.name)}**: {result.n_questions} questions, mode(s) {modes}, "
         f"{seconds:.0f} s. Report: `{folder}`"
     )
-
-
-def answers_table(result: EvalResult) -> str:
-    """The answer metrics as a markdown table (retrieval has `summary_table`)."""
-    answers = result.summary()["answers"] or {}
-    rows = [[name, fmt(value, 1 if name.endswith("_ms") else 3)] for name, value in answers.items()]
-    return "\n".join(table(["answer metric", "value"], rows))
-
-
-def question_table(result: EvalResult) -> dict[str, list]:
-    """One row per question: whether and where search found its evidence, the answer and what it cites.
-
-    Search is shown for hybrid, the mode the chat uses, when it was evaluated. The Dataframe shows
-    its cells as text, so the question set's text needs no escaping here.
-    """
-    mode = "hybrid" if "hybrid" in result.modes else result.modes[0]
-    k = preferred_k(result.ks)
-    search = [f"{mode}: evidence in top {k}", f"{mode}: rank of first evidence"]
-    headers = ["id", "question", *search, "answer", "citations"]
-    rows = [
-        [
-            record.id,
-            record.question,
-            _found(record.metrics.get(f"hit@{k}")),
-            _rank(record.first_rank, record.scored, result.depth),
-            answer.text,
-            _citations(answer.citations),
-        ]
-        for record, answer in zip(result.records(mode), result.answers or [])
-    ]
-    return {"headers": headers, "data": rows}
-
-
-def _found(hit: float | None) -> str:
-    return NOT_SCORED if hit is None else ("yes" if hit else "no")
-
-
-def _rank(rank: int | None, scored: bool, depth: int) -> str:
-    if not scored:
-        return NOT_SCORED
-    return f"not in top {depth}" if rank is None else str(rank)
-
-
-def _citations(citations: list[dict[str, Any]]) -> str:
-    """Citation numbers grouped by section ("[1, 2] section; [3] other"): answers often cite one section twice."""
-    groups = groupby(citations, key=lambda c: c["section"] or "no section")
-    return "; ".join(f"[{', '.join(str(c['n']) for c in group)}] {section}" for section, group in groups)
 
 
 def _plot(alt_text: str) -> gr.Image:
