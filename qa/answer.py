@@ -12,7 +12,7 @@ from ingest.errors import EmptyQuestion
 from ingest.types import Chunk
 from qa import llm as llm_client
 from qa.confidence import Calibration, NameCheck, confidence
-from qa.compose import NOT_COVERED, compose, is_list_question
+from qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
 from qa.evidence import Candidate, SentenceTable
 from qa.followup import contextual_query
 from qa.lang import detect_lang
@@ -62,8 +62,9 @@ class Answerer:
         vectors = self.searcher.embedder.embed_queries(texts)
         hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
         tokens = self.searcher.data.bm25.tokenize(question)
-        candidates = self.sentences.score(vectors[-1], tokens, hits)
-        sure = confidence(candidates[0].score, lang, self.names.missing_share(question, lang), self.config.calibration) if candidates else 0.0
+        wants_number = asks_quantity(question)
+        candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
+        sure = self._confidence(question, lang, candidates, wants_number)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -71,6 +72,13 @@ class Answerer:
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
+
+    def _confidence(self, question: str, lang: str, candidates: list[Candidate], wants_number: bool) -> float:
+        if not candidates:
+            return 0.0
+        best = candidates[0]
+        missing = self.names.missing_share(question, lang)
+        return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
 
     def _extractive(
         self, base: Answer, candidates: list[Candidate], top: Chunk, query: str, vector: np.ndarray, tokens: list[str]

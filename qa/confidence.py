@@ -3,7 +3,8 @@
 Cross-lingual similarities run lower than Korean–Korean ones for the same model,
 so the midpoint of the curve is per question language. A question naming a
 company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
-"in 2015") cannot be answered from it, however similar the nearest sentence is.
+"in 2015") cannot be answered from it, however similar the nearest sentence is; nor can a
+question asking for a quantity whose best sentence (numbers preferred) holds no number.
 """
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from functools import cached_property
 
 from index.store import IndexData
 from ingest.korean import kiwi
+
+
+# A quantity question ("얼마", "how many") whose best sentence holds no number is not answered by it.
+NUMBER_PENALTY = 0.3
 
 
 def _default_midpoints() -> dict[str, float]:
@@ -47,8 +52,12 @@ class NameCheck:
         return sum(name not in self._haystack for name in names) / len(names)
 
 
-def confidence(best_score: float, lang: str, missing_share: float, calibration: Calibration) -> float:
-    """Logistic in the best sentence score, scaled down by the share of unknown names."""
+def confidence(
+    best_score: float, lang: str, missing_share: float, calibration: Calibration, lacks_number: bool = False
+) -> float:
+    """Logistic in the best sentence score, scaled down by the share of unknown names, and by
+    NUMBER_PENALTY when the question asks for a quantity and the best sentence holds no number."""
     midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"])
     z = (best_score - midpoint) / calibration.scale
-    return (1.0 - missing_share) / (1.0 + math.exp(-z))
+    penalty = NUMBER_PENALTY if lacks_number else 1.0
+    return penalty * (1.0 - missing_share) / (1.0 + math.exp(-z))

@@ -6,7 +6,7 @@ computed once per loaded index for the lexical overlap Korean questions need.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -15,10 +15,13 @@ from index.store import IndexData
 from index.tokenize import bm25_tokens_many
 from index.types import Hit
 from ingest.types import Chunk
+from qa.compose import holds_number
 
 # A sentence's score: cosine to the question, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
+# A question asking for a quantity prefers sentences that hold a number by this much.
+NUMBER_BONUS = 0.08
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class SentenceTable:
         lexical = len(wanted & self.tokens[row]) / len(wanted) if wanted else 0.0
         return Candidate(row, chunk, hit_rank, span.start, span.end, dense + LEXICAL_WEIGHT * lexical, dense, lexical)
 
-    def score(self, vector: np.ndarray, question_tokens: list[str], hits: list[Hit]) -> list[Candidate]:
+    def score(self, vector: np.ndarray, question_tokens: list[str], hits: list[Hit], wants_number: bool = False) -> list[Candidate]:
         """Every sentence of the hits' chunks, best first; a sentence in two chunks is cited from the better-ranked."""
         wanted = set(question_tokens)
         seen: dict[int, Candidate] = {}
@@ -80,4 +83,7 @@ class SentenceTable:
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
                     seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
-        return sorted(seen.values(), key=lambda c: -c.score)
+        candidates = seen.values()
+        if wants_number:
+            candidates = [replace(c, score=c.score + NUMBER_BONUS) if holds_number(c.text) else c for c in candidates]
+        return sorted(candidates, key=lambda c: -c.score)

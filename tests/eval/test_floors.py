@@ -1,8 +1,8 @@
 """Quality floors on the bundled question set: measured values minus a small margin (README "Evaluation").
 
 Measured 2026-11-27: hybrid hit@5 0.987, budget@1200 0.987, MRR 0.871 (dense 0.962 / 0.937 / 0.806,
-bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.778, citation precision 0.617, abstention
-precision 1.00, recall 0.357 (5 of 14).
+bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.791, citation precision 0.627, abstention
+precision 1.00, recall 0.50 (7 of 14).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_english_questions_are_served_by_the_hybrid(eval_result: EvalResult) -> 
 
 def test_answer_floors(answered_result: EvalResult) -> None:
     answers = answered_result.summary()["answers"]
-    assert answers["fact_coverage"] >= 0.72
-    assert answers["citation_precision"] >= 0.55
+    assert answers["fact_coverage"] >= 0.74
+    assert answers["citation_precision"] >= 0.57
     assert answers["abstention_precision"] >= 0.9
-    assert answers["abstention_recall"] >= 0.3
+    assert answers["abstention_recall"] >= 0.42
