@@ -55,10 +55,16 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, Document
     except (IndexMissing, IndexMismatch) as error:
         log.info("no reusable index: %s", error)
         return {}
+    chunk_rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(old.chunks):
+        chunk_rows.setdefault(chunk.doc_id, []).append(row)
+    sentence_rows: dict[str, list[int]] = {}
+    for row, sentence in enumerate(old.sentences):
+        sentence_rows.setdefault(sentence.doc_id, []).append(row)
     parts: dict[str, DocumentParts] = {}
     for doc_id, document in old.documents.items():
-        rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
-        sent_rows = [i for i, s in enumerate(old.sentences) if s.doc_id == doc_id]
+        rows = chunk_rows.get(doc_id, [])
+        sent_rows = sentence_rows.get(doc_id, [])
         parts[doc_id] = DocumentParts(
             document=document,
             chunks=[old.chunks[i] for i in rows],

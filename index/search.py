@@ -103,9 +103,11 @@ def _sentence_ranges(data: IndexData) -> np.ndarray:
     ranges = np.zeros((len(data.chunks), 2), dtype=np.int64)
     if not data.sentences:
         return ranges
+    rows_by_doc: dict[str, list[int]] = {}
+    for row, sentence in enumerate(data.sentences):
+        rows_by_doc.setdefault(sentence.doc_id, []).append(row)
     by_doc: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
-    for doc_id in dict.fromkeys(s.doc_id for s in data.sentences):
-        rows = [i for i, s in enumerate(data.sentences) if s.doc_id == doc_id]
+    for doc_id, rows in rows_by_doc.items():
         starts = np.array([data.sentences[i].start for i in rows])
         ends = np.array([data.sentences[i].end for i in rows])
         by_doc[doc_id] = (rows[0], starts, ends)
