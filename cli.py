@@ -43,13 +43,6 @@ def _echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False))
 
 
-def _read_jsonl_questions(path: Path) -> list[dict]:
-    """Batch input: one {"id", "question"} object per line."""
-    from eval.questions import read_batch
-
-    return read_batch(path)
-
-
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens (to stderr).")
 def main(verbose: bool) -> None:
@@ -297,7 +290,9 @@ def _questions(question: str | None, batch: Path | None) -> list[dict]:
     if batch is not None and question is not None:
         raise ReportQAError("give either a QUESTION or --batch FILE, not both")
     if batch is not None:
-        return _read_jsonl_questions(batch)
+        from eval.questions import read_batch
+
+        return read_batch(batch)
     if question is None or not question.strip():
         raise ReportQAError("the question is empty; ask something about the documents")
     return [{"question": question}]
