@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test browser bench eval clean
+.PHONY: install run test browser bench eval screenshot clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ test: install browser
 
 bench: install
 	$(BIN)/reportqa bench
+
+# The README's picture: the browser test's screenshot of the chat, copied by hand on purpose
+# (tests never write tracked files, so `git status` stays clean after `make test`).
+screenshot: install browser
+	$(BIN)/python -m pytest -q tests/app/test_chat.py -k showcase
+	cp test-output/app/chat.png docs/screenshot.png
 
 eval: install
 	$(BIN)/reportqa eval --out eval/out

@@ -9,10 +9,10 @@ The evaluation tab shows question-set text only in Markdown and Dataframe cells,
 """
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,21 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-
-from eval.questions import BUNDLED_SET, Question, load_questions
-from eval.report import summary_table, write_report
-from eval.tables import answers_table, question_table
-from eval.run import EvalResult, evaluate
-from index import store
-from index.api import open_searcher
-from index.types import MODES, Mode
-from ingest.errors import ReportQAError
-from ingest.home import data_home
-from ingest.types import Document
-from qa.answer import AnswerConfig, Answerer
-from qa.llm import LlmConfig
-from qa.render import NO_SOURCES, answer_html, sources_html
-from qa.types import Answer
+from reportqa.errors import ReportQAError
+from reportqa.eval.questions import BUNDLED_SET, Question, load_questions
+from reportqa.eval.report import summary_table, write_report
+from reportqa.eval.run import EvalResult, evaluate
+from reportqa.eval.tables import answers_table, question_table
+from reportqa.index import store
+from reportqa.index.api import open_searcher
+from reportqa.index.types import MODES, Mode
+from reportqa.ingest.types import Document
+from reportqa.paths import data_home
+from reportqa.qa.answer import AnswerConfig, Answerer
+from reportqa.qa.llm import LlmConfig
+from reportqa.qa.render import NO_SOURCES, answer_html, sources_html
+from reportqa.qa.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -425,18 +424,8 @@ def launch(
     return demo
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="The reportqa chat in the browser.")
-    parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on (0.0.0.0: every one).")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--share", action="store_true", help="Also open a public Gradio link.")
-    parser.add_argument("--index", dest="index_name", default=store.DEFAULT_INDEX, help="Name of the index.")
-    parser.add_argument("--model", default=None, help="Embedding model of the index (default: multilingual-e5-small).")
-    parser.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint (default: $REPORTQA_LLM_URL).")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    launch(args.host, args.port, args.share, args.index_name, args.model, args.llm_url)
-
-
 if __name__ == "__main__":
-    main()
+    # `python app.py [options]` is `reportqa serve [options]`: one parser, click's.
+    from reportqa.cli import main
+
+    main(["serve", *sys.argv[1:]])

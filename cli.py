@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-
-from ingest.errors import ReportQAError
+from reportqa.errors import ReportQAError
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -56,9 +54,9 @@ def main(verbose: bool) -> None:
 @_fail_cleanly
 def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
-    from ingest.chunk import ChunkingConfig, chunk_document
-    from ingest.home import default_corpus
-    from ingest.load import iter_sources, load_document
+    from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+    from reportqa.ingest.load import iter_sources, load_document
+    from reportqa.paths import default_corpus
 
     for path, doc_id in iter_sources(list(paths) or [default_corpus()]):
         document = load_document(path, doc_id)
@@ -80,10 +78,10 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @_fail_cleanly
 def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
-    from index.build import build_index
-    from index.embedder import load_embedder
-    from ingest.chunk import ChunkingConfig
-    from ingest.home import default_corpus
+    from reportqa.index.build import build_index
+    from reportqa.index.embedder import load_embedder
+    from reportqa.ingest.chunk import ChunkingConfig
+    from reportqa.paths import default_corpus
 
     report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
     click.echo(
@@ -105,7 +103,7 @@ def search(
     question: str | None, k: int, mode: str, batch: Path | None, as_json: bool, index_name: str, model: str | None
 ) -> None:
     """Find the passages that answer QUESTION."""
-    from index.api import open_searcher
+    from reportqa.index.api import open_searcher
 
     items = _questions(question, batch)
     searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
@@ -142,9 +140,9 @@ def ask(
     model: str | None,
 ) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
-    from index.api import open_searcher
-    from qa.answer import Answerer
-    from qa.llm import LlmConfig
+    from reportqa.index.api import open_searcher
+    from reportqa.qa.answer import Answerer
+    from reportqa.qa.llm import LlmConfig
 
     items = _questions(question, batch)
     answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
@@ -172,7 +170,7 @@ def ask(
 @_fail_cleanly
 def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
-    from app import launch
+    from reportqa.app import launch
 
     launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
 
@@ -219,13 +217,13 @@ def eval_command(
     if benchmark is not None:
         _benchmark(benchmark, chosen, limit, model, as_json)
         return
-    from eval.compare import compare
-    from eval.questions import BUNDLED_SET, load_questions
-    from eval.report import summary_table, write_report
-    from eval.run import evaluate
-    from index.api import open_searcher
-    from ingest.home import data_home
-    from qa.answer import Answerer
+    from reportqa.eval.compare import compare
+    from reportqa.eval.questions import BUNDLED_SET, load_questions
+    from reportqa.eval.report import summary_table, write_report
+    from reportqa.eval.run import evaluate
+    from reportqa.index.api import open_searcher
+    from reportqa.paths import data_home
+    from reportqa.qa.answer import Answerer
 
     path = question_set or BUNDLED_SET
     questions = load_questions(path)
@@ -244,8 +242,8 @@ def eval_command(
 
 def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
     """`--benchmark korquad` or `--benchmark squad:PATH`."""
-    from eval.korquad import benchmark_table, default_path, run_benchmark
-    from index.embedder import load_embedder
+    from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
+    from reportqa.index.embedder import load_embedder
 
     if spec == "korquad":
         path = default_path()
@@ -263,8 +261,8 @@ def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None
 @_fail_cleanly
 def feedback_to_questions(feedback: Path | None, out: Path) -> None:
     """Turn the app's thumbs up/down into candidate rows for a question set."""
-    from eval.feedback import feedback_to_candidates
-    from ingest.home import data_home
+    from reportqa.eval.feedback import feedback_to_candidates
+    from reportqa.paths import data_home
 
     count = feedback_to_candidates(feedback or data_home() / "feedback.jsonl", out)
     click.echo(f"Wrote {count} candidate question(s) to {out}; review them, then append to a question set.")
@@ -277,7 +275,7 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @_fail_cleanly
 def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
     """Print speed and memory figures (medians; the index is built in a scratch folder)."""
-    from eval.bench import faiss_crossover, run_bench
+    from reportqa.eval.bench import faiss_crossover, run_bench
 
     result = faiss_crossover() if faiss_sizes else run_bench(runs=runs, include_conversion=not skip_conversion)
     width = max(map(len, result.figures))
@@ -290,13 +288,10 @@ def _questions(question: str | None, batch: Path | None) -> list[dict]:
     if batch is not None and question is not None:
         raise ReportQAError("give either a QUESTION or --batch FILE, not both")
     if batch is not None:
-        from eval.questions import read_batch
+        from reportqa.eval.questions import read_batch
 
         return read_batch(batch)
     if question is None or not question.strip():
         raise ReportQAError("the question is empty; ask something about the documents")
     return [{"question": question}]
 
-
-if __name__ == "__main__":
-    sys.exit(main())

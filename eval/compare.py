@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.report import fmt, table
-from eval.run import EvalResult
-from ingest.errors import ReportQAError
+from reportqa.errors import ReportQAError
+from reportqa.eval.report import fmt, table
+from reportqa.eval.run import EvalResult
 
 # Order of the per-question table: regressions first.
 CHANGE_ORDER = ("lost", "worse", "found", "better")

@@ -12,9 +12,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from qa.lang import detect_lang
-from eval.questions import normalise
-from ingest.errors import ReportQAError
+from reportqa.errors import ReportQAError
+from reportqa.eval.questions import normalise
+from reportqa.qa.lang import detect_lang
 
 log = logging.getLogger(__name__)
 

@@ -20,19 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
+from reportqa.eval import metrics
+from reportqa.eval.report import fmt, table
+from reportqa.index import store
+from reportqa.index.build import DocumentParts, assemble, indexed_text
+from reportqa.index.embedder import Embedder, load_embedder
+from reportqa.index.search import Searcher
+from reportqa.index.store import IndexData
+from reportqa.index.types import MODES, Mode
+from reportqa.ingest.types import Chunk, Document
+from reportqa.paths import PROJECT_ROOT
 from tqdm import tqdm
-
-from eval import metrics
-from eval.report import fmt, table
-from index import store
-from index.build import DocumentParts, assemble, indexed_text
-from index.embedder import Embedder, load_embedder
-from index.search import Searcher
-from index.store import IndexData
-from index.types import MODES, Mode
-from ingest.errors import IndexMismatch, IndexMissing, ReportQAError
-from ingest.home import PROJECT_ROOT
-from ingest.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 

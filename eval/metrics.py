@@ -18,8 +18,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-from eval.questions import holds, normalise
+from reportqa.eval.questions import holds, normalise
 
 
 def relevance(texts: Sequence[str], evidence: Sequence[str]) -> list[bool]:

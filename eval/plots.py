@@ -11,8 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-
-from eval.run import NDCG_K, EvalResult
+from reportqa.eval.run import NDCG_K, EvalResult
 
 MODE_COLOURS = {"hybrid": "#1f77b4", "dense": "#ff7f0e", "bm25": "#2ca02c"}
 Y_SHARE = "share of answerable questions"

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.errors import ReportQAError
+from reportqa.errors import ReportQAError
 
 BUNDLED_SET = Path(__file__).resolve().parent / "questions.jsonl"
 _SPACE = re.compile(r"\s+")

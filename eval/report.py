@@ -8,8 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from eval.plots import plot_all, preferred_k
-from eval.run import NDCG_K, EvalResult, RetrievalRecord, metric_names
+from reportqa.eval.plots import plot_all, preferred_k
+from reportqa.eval.run import NDCG_K, EvalResult, RetrievalRecord, metric_names
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from reportqa.errors import ReportQAError
+from reportqa.eval import metrics
+from reportqa.eval.questions import Question
+from reportqa.index.search import Searcher
+from reportqa.index.types import MODES, Hit, Mode
+from reportqa.qa.types import Answer
 from tqdm import tqdm
-
-from eval import metrics
-from eval.questions import Question
-from index.search import Searcher
-from index.types import MODES, Hit, Mode
-from ingest.errors import ReportQAError
-from qa.types import Answer
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from eval.plots import preferred_k
-from eval.report import fmt, table
-from eval.run import EvalResult
+from reportqa.eval.plots import preferred_k
+from reportqa.eval.report import fmt, table
+from reportqa.eval.run import EvalResult
 
 NOT_SCORED = "—"  # unanswerable questions, or ones without evidence quotes
 

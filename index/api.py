@@ -5,14 +5,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 
-from index import store
-from index.build import BuildReport, build_index
-from index.embedder import DEFAULT_MODEL, load_embedder
-from index.fusion import FusionConfig
-from index.search import Searcher
-from ingest.chunk import ChunkingConfig
-from ingest.errors import IndexMissing
-from ingest.home import default_corpus
+from reportqa.errors import IndexMissing
+from reportqa.index import store
+from reportqa.index.build import BuildReport, build_index
+from reportqa.index.embedder import DEFAULT_MODEL, load_embedder
+from reportqa.index.fusion import FusionConfig
+from reportqa.index.search import Searcher
+from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.paths import default_corpus
 
 log = logging.getLogger(__name__)
 

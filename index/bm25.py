@@ -6,8 +6,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-
-from index.tokenize import bm25_tokens, bm25_tokens_many
+from reportqa.index.tokenize import bm25_tokens, bm25_tokens_many
 
 # bm25s sets its own logger to DEBUG on import; keep its chatter out of users' terminals.
 logging.getLogger("bm25s").setLevel(logging.WARNING)

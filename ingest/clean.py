@@ -16,9 +16,9 @@ separated by exactly one blank line.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import re
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Korean language tools shared by chunking, BM25 tokenising and answer scoring."""
 from __future__ import annotations
 
-from functools import lru_cache
 import re
+from functools import lru_cache
 
 from kiwipiepy import Kiwi
 

@@ -5,11 +5,11 @@ import hashlib
 import logging
 from pathlib import Path
 
-from .clean import clean_pages
-from .errors import UnreadableDocument
-from .read import SUPPORTED_SUFFIXES, read_source
-from .sections import find_sections
-from .types import Document
+from reportqa.errors import UnreadableDocument
+from reportqa.ingest.clean import clean_pages
+from reportqa.ingest.read import SUPPORTED_SUFFIXES, read_source
+from reportqa.ingest.sections import find_sections
+from reportqa.ingest.types import Document
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,13 @@ text layer) becomes an `UnreadableDocument` whose one-line message names the fil
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
-
-from .errors import UnreadableDocument
+from reportqa.errors import UnreadableDocument
 
 log = logging.getLogger(__name__)
 

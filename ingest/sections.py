@@ -9,10 +9,10 @@ them, only the trailing chain of strictly deepening levels introduces the body; 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 
-from .types import Section
+from reportqa.ingest.types import Section
 
 HEADING_MAX_CHARS = 50
 PATH_SEPARATOR = " > "

@@ -1,8 +1,8 @@
 """The vocabulary ingest produces: a cleaned document and the chunks cut from it."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 import hashlib
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,17 @@ import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
-from index.search import Searcher
-from index.types import Mode
-from ingest.errors import EmptyQuestion
-from ingest.types import Chunk
-from qa import llm as llm_client
-from qa.confidence import Calibration, NameCheck, confidence
-from qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
-from qa.evidence import Candidate, SentenceTable
-from qa.followup import contextual_query
-from qa.lang import detect_lang
-from qa.types import Answer, Citation
+from reportqa.errors import EmptyQuestion, LlmUnavailable
+from reportqa.index.search import Searcher
+from reportqa.index.types import Mode
+from reportqa.ingest.types import Chunk
+from reportqa.qa import llm as llm_client
+from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
+from reportqa.qa.confidence import Calibration, NameCheck, confidence
+from reportqa.qa.evidence import Candidate, SentenceTable
+from reportqa.qa.followup import contextual_query
+from reportqa.qa.lang import detect_lang
+from reportqa.qa.types import Answer, Citation
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ class Answerer:
         assert self.llm is not None
         try:
             raw = llm_client.complete(self.llm, llm_client.build_messages(extractive.question, excerpts, extractive.lang))
-        except llm_client.LlmUnavailable as error:
+        except LlmUnavailable as error:
             log.warning("%s", error)
             return replace(extractive, notice=f"LLM unavailable ({error}); showing the extractive answer.")
         text, cited = llm_client.keep_valid_citations(raw, len(excerpts))

@@ -12,9 +12,8 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from index.store import IndexData
-from ingest.korean import kiwi
-
+from reportqa.index.store import IndexData
+from reportqa.ingest.korean import kiwi
 
 # A quantity question ("얼마", "how many") whose best sentence holds no number is not answered by it.
 NUMBER_PENALTY = 0.3

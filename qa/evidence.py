@@ -10,12 +10,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
-
-from index.store import IndexData
-from index.tokenize import bm25_tokens_many
-from index.types import Hit
-from ingest.types import Chunk
-from qa.compose import holds_number
+from reportqa.index.store import IndexData
+from reportqa.index.tokenize import bm25_tokens_many
+from reportqa.index.types import Hit
+from reportqa.ingest.types import Chunk
+from reportqa.qa.compose import holds_number
 
 # A sentence's score: cosine to the question, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).

@@ -12,14 +12,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from ingest.errors import ReportQAError
-from ingest.types import Chunk
+from reportqa.errors import LlmUnavailable
+from reportqa.ingest.types import Chunk
 
 _MARKER = re.compile(r"\[(\d+)\]")
-
-
-class LlmUnavailable(ReportQAError):
-    """The endpoint failed, timed out or answered in an unexpected shape."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import html
 import re
 from itertools import groupby
 
-from ingest.types import Chunk, Document
-from qa.types import Answer, Citation
+from reportqa.ingest.types import Chunk, Document
+from reportqa.qa.types import Answer, Citation
 
 NO_SOURCES = "<p>The excerpts an answer cites appear here.</p>"
 CONTEXT_CHARS = 300  # document text shown on each side of an excerpt in "Show in document"

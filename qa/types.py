@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.types import Chunk
+from reportqa.ingest.types import Chunk
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pytest
+from reportqa.index import store
+from reportqa.index.build import build_index
+from reportqa.index.embedder import Embedder, load_embedder
+from reportqa.index.search import Searcher
+from reportqa.paths import default_corpus
+from reportqa.qa.answer import Answerer
 
-from index import store
-from index.build import build_index
-from index.embedder import Embedder, load_embedder
-from index.search import Searcher
-from ingest.home import default_corpus
-from qa.answer import Answerer
 from tests.homes import temporary_home
 
 

@@ -5,9 +5,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from cli import main
-from index import store
+from reportqa.cli import main
+from reportqa.index import store
 
 HIT_KEYS = {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text"}
 

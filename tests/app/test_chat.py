@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from reportqa.paths import PROJECT_ROOT
 
-from ingest.home import PROJECT_ROOT
 from tests.app.driver import ANSWER_TIMEOUT_MS, Chat, running_app
 
 pytestmark = pytest.mark.browser
 
 SHOWCASE = "Which firms used regional strengths?"
 SCREENSHOT = PROJECT_ROOT / "test-output" / "app" / "chat.png"
-README_SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +51,6 @@ def test_showcase_answer_links_each_marker_to_its_excerpt(chat: Chat) -> None:
     chat.page.evaluate("window.scrollTo(0, 0)")  # the picture shows the question too
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     chat.page.screenshot(path=str(SCREENSHOT))
-    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
 
 
 def test_show_in_document_puts_the_excerpt_in_its_context(chat: Chat) -> None:

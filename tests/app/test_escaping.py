@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from reportqa.index.build import build_index
+from reportqa.index.embedder import load_embedder
+from reportqa.ingest.chunk import ChunkingConfig
 
-from index.build import build_index
-from index.embedder import load_embedder
-from ingest.chunk import ChunkingConfig
 from tests.app.driver import Chat, running_app
 
 pytestmark = pytest.mark.browser

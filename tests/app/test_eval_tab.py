@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from reportqa.paths import PROJECT_ROOT
 
-from ingest.home import PROJECT_ROOT
 from tests.app.driver import EvalTab, running_app
 
 pytestmark = pytest.mark.browser

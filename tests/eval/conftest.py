@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from eval.questions import load_questions
-from eval.run import EvalResult, evaluate
-from index.search import Searcher
-from qa.answer import Answerer
+from reportqa.eval.questions import load_questions
+from reportqa.eval.run import EvalResult, evaluate
+from reportqa.index.search import Searcher
+from reportqa.qa.answer import Answerer
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ import copy
 import json
 from pathlib import Path
 
-from eval.compare import RankChange, compare
-from eval.run import EvalResult
+from reportqa.eval.compare import RankChange, compare
+from reportqa.eval.run import EvalResult
 
 
 def _record(qid: str, mode: str, rank: int | None, answerable: bool = True) -> dict:

@@ -5,9 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from eval.feedback import feedback_to_candidates
-from eval.questions import load_questions
+from reportqa.eval.feedback import feedback_to_candidates
+from reportqa.eval.questions import load_questions
 
 CHUNK = "후쿠이현의 사바에시는 일본 안경테 생산의 96%를 차지하고 있다. 인구는 증가세를 유지하고 있다."
 HIGHLIGHT = [0, CHUNK.index(".") + 1]

@@ -7,8 +7,7 @@ precision 1.00, recall 0.50 (7 of 14).
 from __future__ import annotations
 
 import pytest
-
-from eval.run import EvalResult
+from reportqa.eval.run import EvalResult
 
 
 def test_hybrid_retrieval_floors(eval_result: EvalResult) -> None:

@@ -5,11 +5,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from eval.korquad import KORQUAD_SHA256, default_path, read_squad, reusable_index, run_benchmark
-from index import store
-from index.embedder import Embedder
-from index.types import MODES
+from reportqa.eval.korquad import KORQUAD_SHA256, default_path, read_squad, reusable_index, run_benchmark
+from reportqa.index import store
+from reportqa.index.embedder import Embedder
+from reportqa.index.types import MODES
 
 KORQUAD = default_path()
 pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")

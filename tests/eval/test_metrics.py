@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from eval import metrics
+from reportqa.eval import metrics
 
 QUOTE_A = "일본 안경테 생산의 96%"
 QUOTE_B = "30개 이상의 선진국"

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from matplotlib.image import imread
-
-from eval.questions import load_questions
-from eval.report import write_report
-from eval.run import AnswerFn, EvalResult, evaluate
-from index.search import Searcher
-from index.types import MODES
-from qa.types import Answer, Citation
+from reportqa.eval.questions import load_questions
+from reportqa.eval.report import write_report
+from reportqa.eval.run import AnswerFn, EvalResult, evaluate
+from reportqa.index.search import Searcher
+from reportqa.index.types import MODES
+from reportqa.qa.types import Answer, Citation
 
 MODE_KEYS = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10",
              "mrr", "ndcg@10", "budget@1200", "p50_ms", "p95_ms"]

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from cli import main
-from eval.questions import holds, load_questions
-from index.embedder import Embedder
-from ingest.home import default_corpus
-from ingest.load import load_document
+from reportqa.cli import main
+from reportqa.eval.questions import holds, load_questions
+from reportqa.index.embedder import Embedder
+from reportqa.ingest.load import load_document
+from reportqa.paths import default_corpus
 
 
 @pytest.fixture(scope="module")

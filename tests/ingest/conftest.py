@@ -4,11 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from ingest.chunk import ChunkingConfig, chunk_document
-from ingest.home import default_corpus
-from ingest.load import load_document
-from ingest.types import Chunk, Document
+from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.load import load_document
+from reportqa.ingest.types import Chunk, Document
+from reportqa.paths import default_corpus
 
 REPORT = default_corpus() / "lgeri-japan-sme-long-recession.txt"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from ingest.chunk import ChunkingConfig, chunk_document
-from ingest.load import load_document
-from ingest.types import Chunk, Document, Section
+from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.load import load_document
+from reportqa.ingest.types import Chunk, Document, Section
 
 SENTENCE_END = re.compile(r"[.?!][\"'”’)]*$")
 CONFIGS = [ChunkingConfig(), ChunkingConfig(size=200, overlap=40), ChunkingConfig(size=800, overlap=0)]

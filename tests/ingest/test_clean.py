@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from ingest.clean import clean_pages
-from ingest.types import Chunk, Document
+from reportqa.ingest.clean import clean_pages
+from reportqa.ingest.types import Chunk, Document
 
 FIRST_SENTENCE = "20년 이상 계속된 일본의 장기불황으로 일본 중소기업들은 대기업보다 더 큰 어려움을 겪었다."
 LAST_SENTENCE = "한 가지 요소 기술에 집중하여 기초적인 분야까지 기술을 깊게 강화한 일본의 GNT 기업의 경험을 참조할 필요가 있다."

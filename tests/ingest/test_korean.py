@@ -1,7 +1,7 @@
 """Sentence spans are character offsets into the text given, paragraph by paragraph."""
 from __future__ import annotations
 
-from ingest.korean import kiwi, sentence_spans
+from reportqa.ingest.korean import kiwi, sentence_spans
 
 
 def test_spans_are_character_offsets_across_paragraphs() -> None:

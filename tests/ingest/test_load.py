@@ -5,10 +5,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from ingest.errors import UnreadableDocument
-from ingest.load import iter_sources, load_document
-from ingest.types import Document
+from reportqa.errors import UnreadableDocument
+from reportqa.ingest.load import iter_sources, load_document
+from reportqa.ingest.types import Document
 
 
 def test_document_identity(report: Document, report_path: Path) -> None:

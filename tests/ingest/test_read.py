@@ -5,12 +5,11 @@ import random
 from pathlib import Path
 
 import pytest
-
-from ingest.chunk import ChunkingConfig, chunk_document
-from ingest.errors import UnreadableDocument
-from ingest.home import PROJECT_ROOT
-from ingest.load import load_document
-from ingest.types import Document
+from reportqa.errors import UnreadableDocument
+from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.load import load_document
+from reportqa.ingest.types import Document
+from reportqa.paths import PROJECT_ROOT
 
 from .pdf_writer import make_pdf
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
-from ingest.sections import find_sections
-from ingest.types import Document
+from reportqa.ingest.sections import find_sections
+from reportqa.ingest.types import Document
 
 PART1 = "1. 중소기업에게 더 혹독했던 장기불황"
 PART2 = "2. 장기불황을 극복한 중소기업 사례"

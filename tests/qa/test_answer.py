@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from eval.questions import holds, load_questions
-from qa.answer import Answerer
+from reportqa.eval.questions import holds, load_questions
+from reportqa.qa.answer import Answerer
 
 MARKER = re.compile(r"\[(\d+)\]")
 

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-
-from qa.lang import detect_lang
+from reportqa.qa.lang import detect_lang
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from qa.answer import Answerer
-from qa.llm import LlmConfig
+from reportqa.qa.answer import Answerer
+from reportqa.qa.llm import LlmConfig
 
 QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
 

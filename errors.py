@@ -23,3 +23,7 @@ class IndexMismatch(ReportQAError):
 
 class ModelUnavailable(ReportQAError):
     """An embedding model that is missing, cannot be converted or cannot be loaded."""
+
+
+class LlmUnavailable(ReportQAError):
+    """The optional LLM endpoint failed, timed out or answered in an unexpected shape."""
