@@ -6,10 +6,13 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from reportqa.errors import ReportQAError
+
+if TYPE_CHECKING:
+    from reportqa.index.qdrant_store import QdrantTarget
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -35,6 +38,31 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--model", default=None, help="Sentence-transformers model name or path (default: multilingual-e5-small)."
     )(f)
+
+
+def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--store`, `--qdrant-path`, `--qdrant-url` become one `qdrant` argument (None: the embedded files)."""
+
+    @wraps(f)
+    def wrapper(*args: Any, store: str, qdrant_path: Path | None, qdrant_url: str | None, **kwargs: Any) -> Any:
+        qdrant = None
+        if store == "qdrant":
+            from reportqa.index.qdrant_store import QdrantTarget
+
+            qdrant = QdrantTarget.from_options(qdrant_path, qdrant_url)
+        elif qdrant_path is not None or qdrant_url is not None:
+            raise ReportQAError("--qdrant-path and --qdrant-url need --store qdrant")
+        return f(*args, qdrant=qdrant, **kwargs)
+
+    options = [
+        click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True,
+                     help="Where the index lives: files in the data home, or a Qdrant collection."),
+        click.option("--qdrant-path", type=click.Path(path_type=Path), default=None, help="Qdrant local mode: a folder."),
+        click.option("--qdrant-url", default=None, help="Qdrant server or cluster (or REPORTQA_QDRANT_URL; key: REPORTQA_QDRANT_API_KEY)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _echo_json(payload: Any) -> None:
@@ -76,14 +104,23 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @index_option
 @model_option
 @_fail_cleanly
-def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
+@store_options
+def index_command(paths: tuple[Path, ...], index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
+    from dataclasses import asdict
+
     from reportqa.index.build import build_index
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
     from reportqa.paths import default_corpus
 
-    report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
+    embedder, chunking = load_embedder(model), ChunkingConfig()
+    writer = None
+    if qdrant is not None:
+        from reportqa.index.qdrant_store import QdrantWriter
+
+        writer = QdrantWriter(qdrant, index_name, embedder, asdict(chunking))
+    report = build_index(list(paths) or [default_corpus()], embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
         f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
@@ -99,14 +136,22 @@ def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def search(
-    question: str | None, k: int, mode: str, batch: Path | None, as_json: bool, index_name: str, model: str | None
+    question: str | None,
+    k: int,
+    mode: str,
+    batch: Path | None,
+    as_json: bool,
+    index_name: str,
+    model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Find the passages that answer QUESTION."""
     from reportqa.index.api import open_searcher
 
     items = _questions(question, batch)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
     results = searcher.search_many([item["question"] for item in items], k=k, mode=mode)
     for item, hits in zip(items, results):
         if as_json:
@@ -128,6 +173,7 @@ def search(
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def ask(
     question: str | None,
     k: int | None,
@@ -138,6 +184,7 @@ def ask(
     llm_model: str | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
     from reportqa.index.api import open_searcher
@@ -145,7 +192,8 @@ def ask(
     from reportqa.qa.llm import LlmConfig
 
     items = _questions(question, batch)
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
+    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
         answer = answerer.answer(item["question"], k=k, mode=mode)
         if as_json:
@@ -168,11 +216,14 @@ def ask(
 @index_option
 @model_option
 @_fail_cleanly
-def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+@store_options
+def serve(
+    host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None, qdrant: QdrantTarget | None
+) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, qdrant=qdrant)
 
 
 def _csv_list(value: str) -> list[str]:
@@ -192,6 +243,7 @@ def _csv_list(value: str) -> list[str]:
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def eval_command(
     question_set: Path | None,
     modes: str,
@@ -204,6 +256,7 @@ def eval_command(
     limit: int | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Score retrieval and answers on a question set, or retrieval on a benchmark."""
     chosen = _csv_list(modes)
@@ -227,7 +280,7 @@ def eval_command(
 
     path = question_set or BUNDLED_SET
     questions = load_questions(path)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
     answerer = Answerer(searcher)
     result = evaluate(questions, searcher, chosen, cutoffs, budget, answer_fn=answerer.answer, name=path.stem)
     folder = write_report(result, out or data_home() / "eval" / path.stem)

@@ -27,3 +27,7 @@ class ModelUnavailable(ReportQAError):
 
 class LlmUnavailable(ReportQAError):
     """The optional LLM endpoint failed, timed out or answered in an unexpected shape."""
+
+
+class StoreUnavailable(ReportQAError):
+    """A search-engine store (Qdrant) that is not installed, cannot be reached or is locked."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
+from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError, StoreUnavailable
 from reportqa.index.build import DocumentParts, indexed_text
 from reportqa.index.embedder import Embedder
 from reportqa.index.sparse import document_vector, query_vector, term_id
@@ -55,13 +55,22 @@ class QdrantTarget:
         return cls(path=path, url=url, api_key=os.environ.get("REPORTQA_QDRANT_API_KEY") or None)
 
     def connect(self) -> Any:
-        from qdrant_client import QdrantClient
-
-        if self.url is not None:
-            return QdrantClient(url=self.url, api_key=self.api_key)
-        assert self.path is not None
-        self.path.mkdir(parents=True, exist_ok=True)
-        return QdrantClient(path=str(self.path))
+        """A client that has answered once: a missing package, a dead server or a locked folder is one line."""
+        try:
+            from qdrant_client import QdrantClient
+        except ImportError as error:
+            raise StoreUnavailable("the Qdrant store needs qdrant-client: pip install 'reportqa[qdrant]'") from error
+        try:
+            if self.url is not None:
+                client = QdrantClient(url=self.url, api_key=self.api_key, timeout=30)
+            else:
+                assert self.path is not None
+                self.path.mkdir(parents=True, exist_ok=True)
+                client = QdrantClient(path=str(self.path))
+            client.get_collections()
+        except Exception as error:  # connection refused, auth, or "already accessed by another instance"
+            raise StoreUnavailable(f"cannot open qdrant {self.describe()}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from error
+        return client
 
     def describe(self) -> str:
         return self.url or str(self.path)

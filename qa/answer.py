@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from reportqa.errors import EmptyQuestion, LlmUnavailable
 from reportqa.index.search import Searcher
+from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
@@ -60,7 +61,7 @@ class Answerer:
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embedder.embed_queries(texts)
         hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
-        tokens = self.searcher.data.bm25.tokenize(question)
+        tokens = bm25_tokens(question)
         wants_number = asks_quantity(question)
         candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
         sure = self._confidence(question, lang, candidates, wants_number)
