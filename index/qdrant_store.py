@@ -47,6 +47,8 @@ class QdrantTarget:
     url: str | None = None
     api_key: str | None = None
     in_memory: bool = False
+    shards: int | None = None  # of a new collection on a cluster (README "Qdrant"); None: the server's default
+    replicas: int | None = None
 
     @classmethod
     def from_options(cls, path: Path | None, url: str | None) -> QdrantTarget:
@@ -56,7 +58,13 @@ class QdrantTarget:
             raise ReportQAError("give either --qdrant-path or --qdrant-url (REPORTQA_QDRANT_URL), not both")
         if path is None and url is None:
             raise ReportQAError("--store qdrant needs --qdrant-path DIR (local mode) or --qdrant-url URL")
-        return cls(path=path, url=url, api_key=os.environ.get("REPORTQA_QDRANT_API_KEY") or None)
+        return cls(
+            path=path,
+            url=url,
+            api_key=os.environ.get("REPORTQA_QDRANT_API_KEY") or None,
+            shards=_positive_env("REPORTQA_QDRANT_SHARDS"),
+            replicas=_positive_env("REPORTQA_QDRANT_REPLICAS"),
+        )
 
     def connect(self) -> Any:
         """A client that has answered once: a missing package, a dead server or a locked folder is one line."""
@@ -83,6 +91,15 @@ class QdrantTarget:
 
     def flags(self) -> str:
         return f"--qdrant-url {self.url}" if self.url else f"--qdrant-path {self.path}"
+
+
+def _positive_env(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ReportQAError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def collection_name(index_name: str) -> str:
@@ -218,10 +235,17 @@ class QdrantWriter:
         if self.client.collection_exists(self.collection):
             self.client.delete_collection(self.collection)
         dense = models.VectorParams(size=self._dim, distance=models.Distance.COSINE)
+        # Sentence vectors are read once when an app server opens the index, never searched:
+        # no HNSW graph for them, and on disk rather than in the server's memory.
+        sentence = models.VectorParams(
+            size=self._dim, distance=models.Distance.COSINE, hnsw_config=models.HnswConfigDiff(m=0), on_disk=True
+        )
         self.client.create_collection(
             self.collection,
-            vectors_config={DENSE: dense, SENTENCE: dense},
+            vectors_config={DENSE: dense, SENTENCE: sentence},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            shard_number=self.target.shards,
+            replication_factor=self.target.replicas,
         )
         if self.target.url is not None:  # local mode has no payload indexes (and says so)
             for field in ("kind", "doc_id", "section_key", "chunk_id"):
