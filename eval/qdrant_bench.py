@@ -46,7 +46,7 @@ def synthetic_parts(chunks: int, dim: int, seed: int = 0) -> list[DocumentParts]
     return parts
 
 
-def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 50, folder: Path | None = None) -> BenchResult:
+def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 20, folder: Path | None = None) -> BenchResult:
     """Build a local-mode collection of `chunks` synthetic chunks, reopen it, time `queries` questions.
 
     In memory unless `folder` is given: a local-mode folder commits every point to SQLite on its

@@ -208,8 +208,9 @@ class QdrantWriter:
         else:
             self._write_state(self._state["manifest"], self._state["mean_length"], self._state["lengths"], complete=False)
         for doc_id in [*self._removed, *self._pending]:
-            self.client.delete(self.collection, points_selector=_doc_filter(doc_id), wait=True)
-            documents.pop(doc_id, None)
+            if doc_id in documents:  # stored before: its old points go (a filter scan per document)
+                self.client.delete(self.collection, points_selector=_doc_filter(doc_id), wait=True)
+                documents.pop(doc_id)
         for doc_id, parts in self._pending.items():
             self._upsert(parts, tokens[doc_id], mean_length)
             documents[doc_id] = parts.document.sha256
