@@ -75,16 +75,36 @@ def previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentP
     return parts
 
 
-def _embed_document(
-    document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
-) -> DocumentParts:
-    embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
-    sentences: list[SentenceSpan] = []
-    sentence_embeddings = None
-    if with_sentences:
-        sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
-        sentence_embeddings = embedder.embed_passages([document.text[s.start : s.end] for s in sentences])
-    return DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
+@dataclass(frozen=True)
+class PendingDocument:
+    """A new or changed document, split but not yet embedded."""
+
+    document: Document
+    chunks: list[Chunk]
+    sentences: list[SentenceSpan]
+
+
+def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocument:
+    sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
+    return PendingDocument(document, chunk_document(document, chunking), sentences)
+
+
+def embed_documents(pending: list[PendingDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
+    """Chunks and sentences of all documents in one call: the embedder batches them by length
+    across documents (many small files cost no more than one big one), then they are split back."""
+    texts: list[str] = []
+    for item in pending:
+        texts += [indexed_text(c) for c in item.chunks]
+        texts += [item.document.text[s.start : s.end] for s in item.sentences]
+    vectors = embedder.embed_passages(texts, progress=progress)
+    parts, at = [], 0
+    for item in pending:
+        n_chunks, n_sentences = len(item.chunks), len(item.sentences)
+        chunk_vectors = vectors[at : at + n_chunks]
+        sentence_vectors = vectors[at + n_chunks : at + n_chunks + n_sentences]
+        at += n_chunks + n_sentences
+        parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors))
+    return parts
 
 
 def assemble(
@@ -162,18 +182,15 @@ def build_index(
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
     writer = writer or EmbeddedWriter(name, embedder, asdict(chunking))
     stored = writer.stored()
-    embedded, reused = [], []
-    for document in documents:
-        if stored.get(document.doc_id) == document.sha256:
-            reused.append(document.doc_id)
-            continue
-        chunks = chunk_document(document, chunking)
-        writer.put(_embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
-        embedded.append(document.doc_id)
+    reused = [d.doc_id for d in documents if stored.get(d.doc_id) == d.sha256]
+    pending = [split_document(d, chunking) for d in documents if stored.get(d.doc_id) != d.sha256]
+    embedded = embed_documents(pending, embedder, progress)
+    for parts in embedded:
+        writer.put(parts)
     order = [d.doc_id for d in documents]
     for doc_id in stored.keys() - set(order):
         writer.remove(doc_id)
     manifest = writer.commit(order, [str(s) for s in sources])
     seconds = time.perf_counter() - started
     log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
-    return BuildReport(len(documents), manifest.n_chunks, embedded, reused, seconds, writer.location)
+    return BuildReport(len(documents), manifest.n_chunks, [p.document.doc_id for p in embedded], reused, seconds, writer.location)
