@@ -166,9 +166,9 @@ def _bot(content: str) -> dict[str, str]:
 # ---------------------------------------------------------------- events
 
 
-def retrieval_history(turns: list[Answer | None]) -> list[str]:
-    """The retrieval queries of the answered turns, oldest first: what follow-ups resolve against."""
-    return [answer.query or answer.question for answer in turns if answer is not None]
+def retrieval_history(turns: list[Answer | None]) -> list[Answer]:
+    """The earlier answers, oldest first (failed turns left out): what follow-ups resolve against."""
+    return [answer for answer in turns if answer is not None]
 
 
 def reply(

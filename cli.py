@@ -147,17 +147,54 @@ def ask(
     items = _questions(question, batch)
     answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
-        answer = answerer.answer(item["question"], k=k, mode=mode)
+        answer = answerer.conversation([*item.get("history", []), item["question"]], k=k, mode=mode)[-1]
         if as_json:
             _echo_json({**({"id": item["id"]} if "id" in item else {}), **answer.to_dict()})
+        else:
+            _print_answer(answer)
+
+
+@main.command()
+@click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@index_option
+@model_option
+@_fail_cleanly
+def chat(k: int | None, mode: str, llm_url: str | None, llm_model: str | None, index_name: str, model: str | None) -> None:
+    """Chat in the terminal: follow-ups ("그 회사는…?") refer to earlier answers. An empty line or Ctrl-D ends."""
+    from reportqa.index.api import open_searcher
+    from reportqa.qa.answer import Answerer
+    from reportqa.qa.llm import LlmConfig
+
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    turns = []
+    while True:
+        try:
+            question = click.prompt("?", default="", show_default=False, prompt_suffix=" ").strip()
+        except click.Abort:  # end of input
+            break
+        if not question:
+            break
+        try:
+            turns.append(answerer.answer(question, history=turns, k=k, mode=mode))
+        except ReportQAError as error:
+            click.echo(f"Error: {error}", err=True)
             continue
-        if answer.notice:
-            click.echo(f"({answer.notice})", err=True)
-        click.echo(answer.text)
-        click.echo(f"\nconfidence {answer.confidence:.2f}")
-        for citation in answer.citations:
-            c = citation.chunk
-            click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+        _print_answer(turns[-1])
+        click.echo()
+
+
+def _print_answer(answer: Any) -> None:
+    """An answer for the terminal: its text, confidence, and each excerpt's place and quoted sentences."""
+    if answer.notice:
+        click.echo(f"({answer.notice})", err=True)
+    click.echo(answer.text)
+    click.echo(f"\nconfidence {answer.confidence:.2f}")
+    for citation in answer.citations:
+        c = citation.chunk
+        click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
 
 
 @main.command()
@@ -189,6 +226,7 @@ def _csv_list(value: str) -> list[str]:
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
 @click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
 @click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @index_option
 @model_option
 @_fail_cleanly
@@ -202,10 +240,11 @@ def eval_command(
     compare_with: Path | None,
     benchmark: str | None,
     limit: int | None,
+    answer_articles: int | None,
     index_name: str,
     model: str | None,
 ) -> None:
-    """Score retrieval and answers on a question set, or retrieval on a benchmark."""
+    """Score retrieval and answers on a question set, or retrieval (or answers) on a benchmark."""
     chosen = _csv_list(modes)
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
@@ -215,7 +254,7 @@ def eval_command(
     except ValueError as error:
         raise ReportQAError(f"--k takes whole numbers separated by commas, not {ks!r}") from error
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, model, as_json)
+        _benchmark(benchmark, chosen, limit, model, as_json, answer_articles)
         return
     from reportqa.eval.compare import compare
     from reportqa.eval.questions import BUNDLED_SET, load_questions
@@ -240,8 +279,8 @@ def eval_command(
         click.echo(compare(compare_with, result), err=as_json)
 
 
-def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
-    """`--benchmark korquad` or `--benchmark squad:PATH`."""
+def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool, answer_articles: int | None) -> None:
+    """`--benchmark korquad` or `--benchmark squad:PATH`; with `--answers N`, answer accuracy on N articles."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
     from reportqa.index.embedder import load_embedder
 
@@ -251,6 +290,12 @@ def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None
         path = Path(spec[len("squad:"):])
     else:
         raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
+    if answer_articles is not None:
+        from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
+
+        answered = run_answer_benchmark(path, load_embedder(model), answer_articles, limit)
+        click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
+        return
     result = run_benchmark(path, load_embedder(model), modes, limit)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 

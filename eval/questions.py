@@ -59,13 +59,19 @@ def _read_json_lines(path: Path) -> list[dict]:
 
 
 def read_batch(path: Path) -> list[dict]:
-    """Batch input lines {"id", "question"}; the id defaults to the line's position."""
+    """Batch input lines {"id", "question", "history"?}; the id defaults to the line's position.
+
+    `history` lists the chat's earlier questions, oldest first, so a follow-up can be asked alone.
+    """
     items = []
     for position, row in enumerate(_read_json_lines(path), 1):
         question = row.get("question")
         if not isinstance(question, str) or not question.strip():
             raise ReportQAError(f"{path}: entry {position} has no question")
-        items.append({"id": row.get("id", str(position)), "question": question})
+        history = row.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
+            raise ReportQAError(f"{path}: entry {position}: history must be a list of earlier questions")
+        items.append({"id": row.get("id", str(position)), "question": question, **({"history": history} if history else {})})
     if not items:
         raise ReportQAError(f"{path}: no questions in the file")
     return items

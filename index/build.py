@@ -74,9 +74,10 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, Document
     return parts
 
 
-def _embed_document(
+def embed_document(
     document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
 ) -> DocumentParts:
+    """Embed one document's chunks (and its sentences, which answering scores)."""
     embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
     sentences: list[SentenceSpan] = []
     sentence_embeddings = None
@@ -140,7 +141,7 @@ def build_index(
             reused.append(document.doc_id)
             continue
         chunks = chunk_document(document, chunking)
-        parts.append(_embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
+        parts.append(embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
         embedded.append(document.doc_id)
     data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
     folder = store.save(data, name)

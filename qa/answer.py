@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from reportqa.errors import EmptyQuestion, LlmUnavailable
 from reportqa.index.search import Searcher
-from reportqa.index.types import Mode
+from reportqa.index.types import Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, confidence
 from reportqa.qa.evidence import Candidate, SentenceTable
-from reportqa.qa.followup import contextual_query
+from reportqa.qa.followup import resolve
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -45,29 +46,50 @@ class Answerer:
     def answer(
         self,
         question: str,
-        history: list[str] | None = None,
+        history: Sequence[Answer] = (),
         k: int | None = None,
         mode: Mode | None = None,
         use_llm: bool = True,
     ) -> Answer:
-        """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last."""
+        """Answer `question`; `history` holds the chat's earlier answers, oldest first."""
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something about the documents")
         question = question.strip()
-        query = contextual_query(question, history or [])
-        lang = detect_lang(question)
+        context = resolve(question, history)
+        query = context.query
+        if context.orphaned:
+            lang = detect_lang(question)
+            return Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=0.0, lang=lang, query=query)
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embedder.embed_queries(texts)
         hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
+        return self._answer_hits(question, query, vectors[-1], hits, use_llm)
+
+    def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:
+        """Answer questions in turn as one chat: each sees the earlier answers as its history."""
+        answers: list[Answer] = []
+        for question in questions:
+            answers.append(self.answer(question, history=answers, k=k, mode=mode, use_llm=use_llm))
+        return answers
+
+    def answer_from(self, question: str, chunks: list[Chunk]) -> Answer:
+        """Answer from given passages instead of retrieved ones (evaluation: the answer step alone)."""
+        vector = self.searcher.embedder.embed_queries([question])[0]
+        hits = [Hit(rank, 1.0, chunk) for rank, chunk in enumerate(chunks, 1)]
+        return self._answer_hits(question, question, vector, hits, use_llm=False)
+
+    def _answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool) -> Answer:
+        """Choose and compose sentences of `hits`, or abstain."""
+        lang = detect_lang(question)
         tokens = self.searcher.data.bm25.tokenize(question)
         wants_number = asks_quantity(question)
-        candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
-        sure = self._confidence(question, lang, candidates, wants_number)
+        candidates = self.sentences.score(vector, tokens, hits, wants_number)
+        sure = self._confidence(query, lang, candidates, wants_number)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, candidates, hits[0].chunk, query, vectors[-1], tokens)
+        extractive = self._extractive(base, candidates, hits[0].chunk, query, vector, tokens)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)

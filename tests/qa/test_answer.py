@@ -73,7 +73,7 @@ def test_unanswerable_questions_abstain_in_their_language(answerer: Answerer, qu
 
 def test_follow_up_is_resolved_with_the_conversation(answerer: Answerer) -> None:
     first = answerer.answer("타스크사는 어떤 제품을 만드나?")
-    follow = answerer.answer("그 회사는 어느 나라에 수출하나?", history=[first.query])
+    follow = answerer.answer("그 회사는 어느 나라에 수출하나?", history=[first])
     assert "타스크사" in follow.query
     assert "스페인" in follow.citations[0].sentence or "30개" in follow.citations[0].sentence
     alone = answerer.answer("그 회사는 어느 나라에 수출하나?")
