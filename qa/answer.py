@@ -13,8 +13,12 @@ from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, confidence
-from reportqa.qa.evidence import Candidate, SentenceTable
+from reportqa.qa.cards import cite
+from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
+from reportqa.qa.intent import Intent, read_intent
+from reportqa.qa.places import best_per_place, frames
+from reportqa.qa.subject import with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -29,7 +33,9 @@ class AnswerConfig:
     mode: Mode = "hybrid"
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
-    margin: float = 0.02  # a sentence joins the answer when it scores within this of the best
+    margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
+    list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
+    weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
 
@@ -64,7 +70,7 @@ class Answerer:
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embedder.embed_queries(texts)
         hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
-        return self._answer_hits(question, query, vectors[-1], hits, use_llm)
+        return self.answer_hits(question, query, vectors[-1], hits, use_llm)
 
     def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:
         """Answer questions in turn as one chat: each sees the earlier answers as its history."""
@@ -77,19 +83,20 @@ class Answerer:
         """Answer from given passages instead of retrieved ones (evaluation: the answer step alone)."""
         vector = self.searcher.embedder.embed_queries([question])[0]
         hits = [Hit(rank, 1.0, chunk) for rank, chunk in enumerate(chunks, 1)]
-        return self._answer_hits(question, question, vector, hits, use_llm=False)
+        return self.answer_hits(question, question, vector, hits, use_llm=False)
 
-    def _answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool) -> Answer:
-        """Choose and compose sentences of `hits`, or abstain."""
+    def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
+        """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
         tokens = self.searcher.data.bm25.tokenize(question)
         wants_number = asks_quantity(question)
-        candidates = self.sentences.score(vector, tokens, hits, wants_number)
+        intent = read_intent(question)
+        candidates = self.sentences.score(vector, tokens, hits, wants_number, intent, self.config.weights)
         sure = self._confidence(query, lang, candidates, wants_number)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, candidates, hits[0].chunk, query, vector, tokens)
+        extractive = self._extractive(base, candidates, query, intent)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
@@ -97,57 +104,44 @@ class Answerer:
     def _confidence(self, question: str, lang: str, candidates: list[Candidate], wants_number: bool) -> float:
         if not candidates:
             return 0.0
-        best = candidates[0]
+        best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
         return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
 
-    def _extractive(
-        self, base: Answer, candidates: list[Candidate], top: Chunk, query: str, vector: np.ndarray, tokens: list[str]
-    ) -> Answer:
-        as_list = is_list_question(query)
-        chosen = self._list_items(candidates, top, vector, set(tokens)) if as_list else self._best_sentences(candidates)
-        citations = [Citation(n, c.chunk, c.highlight, c.score) for n, c in enumerate(chosen, 1)]
-        text = compose([c.text for c in chosen], base.lang, as_list)
+    def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
+        items = self._list_items(candidates, intent) if is_list_question(query) or intent.wants_entity else []
+        as_list = len(items) >= 2
+        chosen = _distinct([with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))])
+        citations, numbers = cite(chosen, self.searcher.data.documents)
+        text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
 
     def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best sentence and close seconds, by relevance, without repeats."""
-        best = candidates[0].score
+        """The best sentence and close seconds, by choice, without repeats."""
+        best = candidates[0].choice
         chosen: list[Candidate] = []
         for candidate in candidates:
-            if candidate.score < best - self.config.margin or len(chosen) == self.config.max_sentences:
+            if candidate.choice < best - self.config.margin or len(chosen) == self.config.max_sentences:
                 break
             if candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
         return chosen
 
-    def _list_items(self, candidates: list[Candidate], top: Chunk, vector: np.ndarray, wanted: set[str]) -> list[Candidate]:
-        """One item per paragraph of the top hit's section: its lead sentence, in report order.
+    def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
+        """One item per place that answers comparably well, in document order; empty when fewer than two do.
 
-        A list's items sit in sibling paragraphs under one heading (the section lift
-        put that section first); a paragraph's first sentence names its case even
-        when another of its sentences matched better. A section with more paragraphs
-        than `list_items` keeps those whose best sentence is closest to the question
-        (by cosine: lexical overlap favours the paragraph repeating the heading's words).
+        A place is a paragraph, represented by its best sentence; sentences framing a section
+        (its introduction, a closing summary) are no items, and when the question asks for names,
+        neither are sentences that name nothing specific.
         """
-        document = self.searcher.data.documents[top.doc_id]
-        section = next((s for s in document.sections if s.path == top.section and s.start <= top.start < s.end), None)
-        if section is None:
-            return self._best_sentences(candidates)
-        items: list[tuple[float, Candidate]] = []
-        for start, end in _paragraphs(document.text, section.start, section.end):
-            rows = self.sentences.rows_within(top.doc_id, start, end)
-            if not rows or not _is_sentence(document.text[start:end]):
-                continue
-            scored = [self.sentences.candidate(r, self._chunk_for(r), 0, vector, wanted) for r in rows]
-            items.append((max(c.dense for c in scored), scored[0]))
-        keep = sorted(range(len(items)), key=lambda i: -items[i][0])[: self.config.list_items]
-        return [items[i][1] for i in sorted(keep)]
-
-    def _chunk_for(self, row: int) -> Chunk:
-        """The first chunk holding a sentence's start: what a list item cites."""
-        span = self.searcher.data.sentences[row]
-        return next(c for c in self.searcher.data.chunks if c.doc_id == span.doc_id and c.start <= span.start < c.end)
+        table = self.sentences
+        places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
+        if intent.wants_entity:
+            places = [c for c in places if table.specific_names[c.position]]
+        if not places:
+            return []
+        close = [c for c in places if c.choice >= places[0].choice - self.config.list_margin][: self.config.list_items]
+        return sorted(close, key=lambda c: (c.chunk.doc_id, c.start)) if len(close) >= 2 else []
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""
@@ -172,21 +166,13 @@ class Answerer:
         return replace(extractive, text=llm_client.renumber(text, cited), citations=citations, method="llm")
 
 
-def _is_sentence(paragraph: str) -> bool:
-    """Prose, not a table of contents or a label: long enough and ending like a sentence."""
-    text = paragraph.strip()
-    return len(text) >= 20 and text[-1] in ".?!다)”’\""
-
-
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the blank-line separated paragraphs inside [start, end)."""
-    spans, cursor = [], start
-    for block in text[start:end].split("\n\n"):
-        stripped = block.strip()
-        if stripped:
-            offset = text.index(stripped, cursor)
-            spans.append((offset, offset + len(stripped)))
-            cursor = offset + len(stripped)
-        else:
-            cursor += len(block)
-    return spans
+def _distinct(chosen: list[Candidate]) -> list[Candidate]:
+    """Drop a sentence another chosen span already quotes (a subject brought in may be one of them)."""
+    return [
+        c
+        for i, c in enumerate(chosen)
+        if not any(
+            j != i and d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)
+            for j, d in enumerate(chosen)
+        )
+    ]

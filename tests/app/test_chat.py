@@ -81,9 +81,20 @@ def test_thumbs_up_saves_one_feedback_line(chat: Chat, app_home: Path) -> None:
     assert entry["rating"] == "up" and entry["question"] == question
     assert "96%" in entry["answer"] and entry["time"]
     assert entry["citations"] and all(c["text"] and len(c["highlight"]) == 2 for c in entry["citations"])
-    assert [c["n"] for c in entry["citations"]] == list(range(1, reply.locator("a.cite").count() + 1))
+    assert [c["n"] for c in entry["citations"]] == list(range(1, len(set(reply.locator("a.cite").all_inner_texts())) + 1))
     time.sleep(0.5)
     assert len(_lines(log)) == len(before) + 1
+
+
+def test_one_card_per_place_with_every_quoted_sentence_marked(chat: Chat) -> None:
+    reply = chat.ask("나이 든 사람들을 회사에 보내 일하게 하는 사업을 하는 곳은?")
+    markers = reply.locator("a.cite").all_inner_texts()
+    cards = chat.page.locator("details.turn[open] .source")
+    assert cards.count() == len(set(markers))  # a place cited twice is one card
+    excerpts = cards.locator(".excerpt").all_inner_texts()
+    assert all(a not in b and b not in a for i, a in enumerate(excerpts) for b in excerpts[:i])
+    assert cards.locator(".excerpt mark").count() == len(markers)  # each quoted sentence marked in its card
+    expect(reply).to_contain_text("고령사")
 
 
 def test_unanswerable_question_says_the_report_does_not_cover_it(chat: Chat) -> None:
