@@ -18,7 +18,7 @@ from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
 from reportqa.qa.places import best_per_place, frames
-from reportqa.qa.subject import with_subject
+from reportqa.qa.subject import chunk_holding, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -35,6 +35,7 @@ class AnswerConfig:
     list_items: int = 6  # for a list answer
     margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
+    section_margin: float = 0.1  # …or within this, when it sits in the best place's section
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
@@ -91,7 +92,9 @@ class Answerer:
         tokens = self.searcher.data.bm25.tokenize(question)
         wants_number = asks_quantity(question)
         intent = read_intent(question)
-        candidates = self.sentences.score(vector, tokens, hits, wants_number, intent, self.config.weights)
+        several = is_list_question(query) or intent.wants_entity
+        pool = [*hits, *self._section_siblings(hits)] if several else hits
+        candidates = self.sentences.score(vector, tokens, pool, wants_number, intent, self.config.weights)
         sure = self._confidence(query, lang, candidates, wants_number)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
@@ -109,12 +112,24 @@ class Answerer:
         return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
-        items = self._list_items(candidates, intent) if is_list_question(query) or intent.wants_entity else []
+        items = self._list_items(candidates, intent) if is_list_question(query) else []
         as_list = len(items) >= 2
         chosen = _distinct([with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))])
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
+
+    def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
+        """The other chunks of the top hit's section, ranked with it: a question asking for several
+        names or cases finds them in sibling paragraphs under one heading."""
+        if not hits:
+            return []
+        top, taken = hits[0], {h.chunk.id for h in hits}
+        return [
+            Hit(top.rank, 0.0, c)
+            for c in self.searcher.data.chunks
+            if c.doc_id == top.chunk.doc_id and c.section == top.chunk.section and c.id not in taken
+        ]
 
     def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence and close seconds, by choice, without repeats."""
@@ -128,20 +143,43 @@ class Answerer:
         return chosen
 
     def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
-        """One item per place that answers comparably well, in document order; empty when fewer than two do.
+        """One item per place, in document order, when at least two places answer comparably; else empty.
 
-        A place is a paragraph, represented by its best sentence; sentences framing a section
-        (its introduction, a closing summary) are no items, and when the question asks for names,
-        neither are sentences that name nothing specific.
+        A place is a paragraph, ranked by its best sentence; sentences framing a section (its
+        introduction, a closing summary) are never items. Once two places are within `list_margin`,
+        the sibling paragraphs of the best one's section within `section_margin` join too (a list's
+        cases sit under one heading). When the question asks for names, a place must name something
+        specific, and its item is the first sentence of the paragraph that does (it names the case).
         """
         table = self.sentences
         places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
         if intent.wants_entity:
-            places = [c for c in places if table.specific_names[c.position]]
-        if not places:
+            places = [named for named in map(self._naming_sentence, places) if named is not None]
+        if len(places) < 2 or places[1].choice < places[0].choice - self.config.list_margin:
             return []
-        close = [c for c in places if c.choice >= places[0].choice - self.config.list_margin][: self.config.list_items]
-        return sorted(close, key=lambda c: (c.chunk.doc_id, c.start)) if len(close) >= 2 else []
+        top = places[0]
+        items = [
+            p
+            for p in places
+            if p.choice >= top.choice - self.config.list_margin
+            or ((p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin)
+        ]
+        return sorted(items[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start))
+
+    def _naming_sentence(self, place: Candidate) -> Candidate | None:
+        """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
+        table = self.sentences
+        row = place.position
+        while row > 0 and table.paragraph[row - 1] == table.paragraph[place.position]:
+            row -= 1
+        while row < len(table.paragraph) and table.paragraph[row] == table.paragraph[place.position]:
+            if table.specific_names[row]:
+                span = table.data.sentences[row]
+                moved = replace(place, position=row, start=span.start, end=span.end)
+                chunk = place.chunk if place.chunk.start <= span.start < place.chunk.end else chunk_holding(table.data, moved, span.start)
+                return None if chunk is None else replace(moved, chunk=chunk)
+            row += 1
+        return None
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""

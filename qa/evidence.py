@@ -156,10 +156,10 @@ class SentenceTable:
         """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked."""
         wanted = set(question_tokens)
         seen: dict[int, Candidate] = {}
-        for rank, hit in enumerate(hits, 1):
+        for hit in hits:
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
-                    seen[row] = self.candidate(row, hit.chunk, rank, vector, wanted)
+                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
         candidates = list(seen.values())
         if wants_number:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if holds_number(c.text) else c for c in candidates]

@@ -12,6 +12,8 @@ from reportqa.qa.evidence import Candidate, SentenceTable
 
 # Openings that summarise what came before or announce what follows.
 _FRAMING = re.compile(r"^\s*(이처럼|이와 같이|이와 같은|이렇듯|이상과 같이|이상에서|요컨대|결국|다음과 같|아래와 같|in short|in sum|overall|as (shown|seen) above)", re.IGNORECASE)
+# Enumerated sentences ("첫째, …", "둘째, …") are places of their own, even within one paragraph.
+_ENUMERATED = re.compile(r"^\s*(첫째|둘째|셋째|넷째|다섯째|여섯째|first(ly)?|second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|[①-⑩])\b|^\s*(첫째|둘째|셋째|넷째|다섯째|여섯째)", re.IGNORECASE)
 MIN_FRAMED = 3  # paragraphs a section needs before its first one counts as an introduction
 
 
@@ -29,11 +31,12 @@ def frames(table: SentenceTable, row: int) -> bool:
 
 
 def best_per_place(candidates: list[Candidate], table: SentenceTable) -> list[Candidate]:
-    """The best-chosen sentence of each paragraph, best first (candidates come best first)."""
-    seen: set[int] = set()
+    """The best-chosen sentence of each paragraph (or enumerated item), best first (candidates come best first)."""
+    seen: set[tuple[int, int]] = set()
     places = []
     for candidate in candidates:
-        place = table.paragraph[candidate.position]
+        row = candidate.position
+        place = (table.paragraph[row], row if _ENUMERATED.search(table.text(row)) else -1)
         if place not in seen:
             seen.add(place)
             places.append(candidate)

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from reportqa.index.store import IndexData
+from reportqa.ingest.types import Chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
@@ -35,12 +36,12 @@ def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
             return candidate
         if table.specific_names[earlier]:
             start = table.data.sentences[earlier].start
-            chunk = candidate.chunk if candidate.chunk.start <= start else _chunk_holding(table.data, candidate, start)
+            chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table.data, candidate, start)
             return candidate if chunk is None else replace(candidate, start=start, chunk=chunk)
     return candidate
 
 
-def _chunk_holding(data: IndexData, candidate: Candidate, start: int):
+def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:
     """The first chunk of the document holding [start, candidate.end), if any."""
     doc = candidate.chunk.doc_id
     return next((c for c in data.chunks if c.doc_id == doc and c.start <= start and candidate.end <= c.end), None)
