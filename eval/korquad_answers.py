@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,11 @@ from reportqa.eval.korquad import SquadSet, default_path, read_squad
 from reportqa.eval.questions import normalise
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
-from reportqa.index.build import assemble, embed_document
+from reportqa.index.build import assemble, embed_documents, split_document
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import IndexData
-from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.ingest.types import Document
 from reportqa.qa.answer import AnswerConfig, Answerer
 from reportqa.qa.types import Answer
@@ -98,7 +98,7 @@ def sample(squad: SquadSet, path: Path, articles: int) -> AnswerSample:
 
 def _reusable(name: str, model: str, documents: list[Document]) -> IndexData | None:
     try:
-        data = store.load(name, model=model, chunking=ChunkingConfig().__dict__)
+        data = store.load(name, model=model, chunking=asdict(ChunkingConfig()))
     except (IndexMissing, IndexMismatch) as error:
         log.info("answer benchmark index not reusable: %s", error)
         return None
@@ -111,11 +111,8 @@ def sample_index(answer_sample: AnswerSample, embedder: Embedder, progress: bool
     reused = _reusable(answer_sample.name, embedder.name, answer_sample.documents)
     if reused is not None:
         return reused
-    parts = [
-        embed_document(d, chunk_document(d, config), embedder, with_sentences=True, progress=False)
-        for d in tqdm(answer_sample.documents, desc="korquad answers: index", unit="paragraph", disable=not progress)
-    ]
-    data = assemble(parts, embedder, config.__dict__, [d.source for d in answer_sample.documents[:1]], with_sentences=True)
+    parts = embed_documents([split_document(d, config) for d in answer_sample.documents], embedder, progress)
+    data = assemble(parts, embedder, asdict(config), [d.source for d in answer_sample.documents[:1]], with_sentences=True)
     store.save(data, answer_sample.name)
     return data
 

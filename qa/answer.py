@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from reportqa.errors import EmptyQuestion, LlmUnavailable
+from reportqa.errors import EmptyQuestion, InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
-from reportqa.index.types import Hit, Mode
+from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
@@ -39,6 +39,16 @@ class AnswerConfig:
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= 100:
+            raise InvalidConfig(f"k must lie in 1…100, not {self.k}")
+        if self.mode not in MODES:
+            raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.max_sentences < 1 or self.list_items < 1:
+            raise InvalidConfig("an answer needs at least one sentence and one list item")
+        if not 0.0 <= self.margin <= 1.0:
+            raise InvalidConfig(f"margin must lie in [0, 1], not {self.margin}")
+
 
 class Answerer:
     """Answers questions over one loaded index."""
@@ -60,7 +70,7 @@ class Answerer:
     ) -> Answer:
         """Answer `question`; `history` holds the chat's earlier answers, oldest first."""
         if not question or not question.strip():
-            raise EmptyQuestion("the question is empty; ask something about the documents")
+            raise EmptyQuestion()
         question = question.strip()
         context = resolve(question, history)
         query = context.query
