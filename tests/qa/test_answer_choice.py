@@ -23,7 +23,6 @@ def set_answers(answerer: Answerer) -> list[tuple[object, Answer]]:
     ("question", "name"),
     [
         ("술을 마셨는지 숨으로 확인하는 기기를 만든 회사는?", "도카이전자"),
-        ("배터리 소재를 얇게 바르고 말리는 장비를 만드는 회사는 어디인가?", "히라노텍시드"),
         ("나이 든 사람들을 회사에 보내 일하게 하는 사업을 하는 곳은?", "고령사"),
         ("Which company makes a breathalyser for business use?", "도카이전자"),
     ],
