@@ -39,6 +39,7 @@ WIDGET = re.compile(r".{0,40}(?:[»›]|>>)")  # "Recent Post»", "더보기 ›
 END_MARKER = re.compile(r"\s*(?:<\s*끝\s*>|\(\s*끝\s*\)|\[\s*끝\s*\]|-\s*끝\s*-)\s*$")
 SENTENCE_END = re.compile(r"[.?!。](?=$|\s|[\"'”’)\]])")
 SPACES = re.compile(r"[^\S\n]+")
+PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff]")  # word processors' own glyphs
 PLACEHOLDER_LINE = re.compile(r"그림입니다\.?|원본 그림의 (?:이름|크기)\s*:.*")
 
 SUBSTANTIAL_CHARS = 60  # longer than any title or heading, shorter than a one-sentence paragraph
@@ -108,7 +109,7 @@ def clean_paragraphs(pages: list[list[Paragraph]], dropped: list[Dropped] | None
 
 def _normalised_lines(text: str) -> list[str]:
     """Stripped lines with collapsed spaces and end markers removed."""
-    return [END_MARKER.sub("", SPACES.sub(" ", line)).strip() for line in text.splitlines()]
+    return [END_MARKER.sub("", SPACES.sub(" ", PRIVATE_USE.sub("", line))).strip() for line in text.splitlines()]
 
 
 def _is_personal(line: str) -> bool:
