@@ -53,7 +53,7 @@ def read_source(path: Path) -> RawText:
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     if suffix in PDF_SUFFIXES:
         from reportqa.ingest.read_pdf import read_pdf
 
@@ -76,7 +76,7 @@ def read_source(path: Path) -> RawText:
     return RawText(raw=raw, pages=[text])
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing a missing file and one over MAX_MEGABYTES before reading it."""
     try:
         size = path.stat().st_size
