@@ -232,15 +232,22 @@ def documents_remove(document_id: str, model: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True)
 @click.option("--share", is_flag=True, help="Also open a public Gradio link (needs the internet).")
+@click.option(
+    "--read-only/--no-read-only",
+    default=None,
+    help="Hide adding and removing documents (default: on with --share, off without).",
+)
 @click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
 @index_option
 @model_option
 @_fail_cleanly
-def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+def serve(
+    host: str, port: int, share: bool, read_only: bool | None, llm_url: str | None, index_name: str, model: str | None
+) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only)
 
 
 def _csv_list(value: str) -> list[str]:

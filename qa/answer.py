@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -49,8 +50,10 @@ class Answerer:
         k: int | None = None,
         mode: Mode | None = None,
         use_llm: bool = True,
+        docs: Collection[str] | None = None,
     ) -> Answer:
-        """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last."""
+        """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last;
+        `docs` limits the search to those documents (doc_ids)."""
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something about the documents")
         question = question.strip()
@@ -59,7 +62,7 @@ class Answerer:
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embedder.embed_queries(texts)
-        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
+        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode, docs)
         tokens = self.searcher.data.bm25.tokenize(question)
         wants_number = asks_quantity(question)
         candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
