@@ -14,6 +14,7 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.ingest.types import Chunk
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +125,7 @@ def search(
             _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
-            click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
+            click.echo(f"{hit.rank}. [{hit.score:.3f}] {_where(hit.chunk)}")
             click.echo(f"   {hit.chunk.text}\n")
 
 
@@ -167,8 +168,13 @@ def ask(
         click.echo(answer.text)
         click.echo(f"\nconfidence {answer.confidence:.2f}")
         for citation in answer.citations:
-            c = citation.chunk
-            click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+            click.echo(f"[{citation.n}] {_where(citation.chunk)}")
+
+
+def _where(chunk: Chunk) -> str:
+    """Document title and section, then the file, page (paged formats) and offsets."""
+    page = f" p. {chunk.page}" if chunk.page is not None else ""
+    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end})"
 
 
 @main.group(invoke_without_command=True)
