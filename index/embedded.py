@@ -44,8 +44,9 @@ class EmbeddedStore:
         positions = positions[scores[positions] > 0]
         return positions, scores[positions]
 
-    def scores(self, vector: np.ndarray, tokens: list[str], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._dense.similarity(vector, positions), self._bm25_all(tokens)[positions]
+    def scores(self, vector: np.ndarray | None, tokens: list[str], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dense = np.zeros(len(positions), dtype=np.float32) if vector is None else self._dense.similarity(vector, positions)
+        return dense, self._bm25_all(tokens)[positions]
 
     def coverage(self, tokens: list[str]) -> float:
         return self._bm25.coverage(tokens)

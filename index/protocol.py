@@ -30,8 +30,8 @@ class ChunkStore(Protocol):
         """Positions and BM25 scores of the best `n` chunks sharing a morpheme with the question."""
         ...
 
-    def scores(self, vector: np.ndarray, tokens: list[str], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact chunk cosine and BM25 score (0 for no shared morpheme) of the given chunks."""
+    def scores(self, vector: np.ndarray | None, tokens: list[str], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact chunk cosine (0 without a vector: BM25 mode) and BM25 score (0 for no shared morpheme)."""
         ...
 
     def coverage(self, tokens: list[str]) -> float:

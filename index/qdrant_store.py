@@ -360,17 +360,22 @@ class QdrantStore:
         from qdrant_client import models
 
         only = models.Filter(must=[models.HasIdCondition(has_id=[self._point_ids[int(p)] for p in positions])])
-        requests = [models.QueryRequest(query=vector.tolist(), using=DENSE, filter=only, limit=len(positions), with_payload=["chunk_id"])]
-        if tokens:
-            requests.append(models.QueryRequest(query=_sparse(tokens), using=SPARSE, filter=only, limit=len(positions), with_payload=["chunk_id"]))
-        results = [self._ranked(r) for r in self.client.query_batch_points(self.collection, requests)]
-        out = []
-        for found, values in results + [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))] * (2 - len(results)):
+        queries = {DENSE: None if vector is None else vector.tolist(), SPARSE: _sparse(tokens) if tokens else None}
+        asked = [name for name, query in queries.items() if query is not None]
+        requests = [
+            models.QueryRequest(query=queries[name], using=name, filter=only, limit=len(positions), with_payload=["chunk_id"])
+            for name in asked
+        ]
+        answers = dict(zip(asked, self.client.query_batch_points(self.collection, requests))) if requests else {}
+        where = {int(p): i for i, p in enumerate(positions)}
+        columns = []
+        for name in (DENSE, SPARSE):
             column = np.zeros(len(positions), dtype=np.float32)
-            where = {int(p): i for i, p in enumerate(positions)}
-            column[[where[int(p)] for p in found]] = values
-            out.append(column)
-        return out[0], out[1]
+            if name in answers:
+                found, values = self._ranked(answers[name])
+                column[[where[int(p)] for p in found]] = values
+            columns.append(column)
+        return columns[0], columns[1]
 
     def coverage(self, tokens: list[str]) -> float:
         """Share of morphemes some chunk holds: one single-term sparse query per distinct morpheme, batched."""

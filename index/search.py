@@ -1,6 +1,8 @@
 """Search an index in one of three modes; hybrid is the default users get."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 from reportqa.errors import EmptyQuestion, ReportQAError
 from reportqa.index.embedded import EmbeddedStore, section_ids
@@ -28,12 +30,15 @@ class Searcher:
         self.store = store or EmbeddedStore(data)
         self._section_ids = section_ids(data.chunks)
         self._sentence_ranges = _sentence_ranges(data)
+        self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
-    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
-        return self.search_many([question], k=k, mode=mode)[0]
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None) -> list[Hit]:
+        return self.search_many([question], k=k, mode=mode, docs=docs)[0]
 
-    def search_many(self, questions: list[str], k: int = 5, mode: Mode = "hybrid") -> list[list[Hit]]:
-        """Batch search: questions are embedded together, then ranked one by one."""
+    def search_many(
+        self, questions: list[str], k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[list[Hit]]:
+        """Batch search: questions are embedded together, then ranked one by one (within `docs`, if given)."""
         if mode not in MODES:
             raise ReportQAError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         if k < 1:
@@ -43,21 +48,37 @@ class Searcher:
                 raise EmptyQuestion()
         vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
         return [
-            self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
+            self.rank(q, None if vectors is None else vectors[i], k, mode, docs) for i, q in enumerate(questions)
         ]
 
-    def rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid") -> list[Hit]:
-        """Rank with an already embedded question (answering reuses the vector for sentences)."""
+    def rank(
+        self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[Hit]:
+        """Rank with an already embedded question (answering reuses the vector for sentences).
+
+        With `docs`, only chunks of those documents compete: every one of them is a candidate
+        (a chosen document may be small beside the rest of the index).
+        """
         n = self.fusion.candidates
+        allowed = None if docs is None else np.flatnonzero(np.isin(self._doc_ids, list(docs)))
         if mode == "dense":
+            if allowed is not None:
+                scores, _ = self.store.scores(vector, [], allowed)
+                return self._hits(allowed, scores, {"dense": scores}, k)
             positions, scores = self.store.dense_top(vector, max(n, k))
             return self._hits(positions, scores, {"dense": scores}, k)
         tokens = bm25_tokens(question)
         if mode == "bm25":
             # Only chunks sharing a morpheme with the question: a zero score is no match, not a rank.
-            positions, scores = self.store.bm25_top(tokens, max(n, k))
+            if allowed is None:
+                positions, scores = self.store.bm25_top(tokens, max(n, k))
+            else:
+                _, pool = self.store.scores(None, tokens, allowed)
+                order = np.argsort(-pool, kind="stable")[: max(n, k)]
+                order = order[pool[order] > 0]
+                positions, scores = allowed[order], pool[order]
             return self._hits(positions, scores, {"bm25": scores}, k)
-        positions = self._candidates(vector, tokens, n)
+        positions = self._candidates(vector, tokens, n) if allowed is None else allowed
         chunk_dense, bm25 = self.store.scores(vector, tokens, positions)
         dense = self._with_sentences(chunk_dense, vector, positions)
         fused = fuse(dense, bm25, self.store.coverage(tokens), self.fusion)
