@@ -187,8 +187,10 @@ def _csv_list(value: str) -> list[str]:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: <data home>/eval/<set>).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
-@click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
+@click.option("--benchmark", default=None, help="korquad, korquad-articles, or squad:PATH for any SQuAD-v1 file.")
 @click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@click.option("--unit", type=click.Choice(["chunk", "passage", "article"]), default=None, help="Benchmark: paragraphs chunked (default), whole, or joined per article.")
+@click.option("--articles", type=int, default=None, help="Benchmark: keep only the first N articles.")
 @index_option
 @model_option
 @_fail_cleanly
@@ -202,6 +204,8 @@ def eval_command(
     compare_with: Path | None,
     benchmark: str | None,
     limit: int | None,
+    unit: str | None,
+    articles: int | None,
     index_name: str,
     model: str | None,
 ) -> None:
@@ -215,7 +219,7 @@ def eval_command(
     except ValueError as error:
         raise ReportQAError(f"--k takes whole numbers separated by commas, not {ks!r}") from error
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, model, as_json)
+        _benchmark(benchmark, chosen, limit, unit, articles, model, as_json)
         return
     from reportqa.eval.compare import compare
     from reportqa.eval.questions import BUNDLED_SET, load_questions
@@ -240,18 +244,24 @@ def eval_command(
         click.echo(compare(compare_with, result), err=as_json)
 
 
-def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
-    """`--benchmark korquad` or `--benchmark squad:PATH`."""
+def _benchmark(
+    spec: str, modes: list[str], limit: int | None, unit: str | None, articles: int | None, model: str | None, as_json: bool
+) -> None:
+    """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
     from reportqa.index.embedder import load_embedder
 
-    if spec == "korquad":
+    if spec in ("korquad", "korquad-articles"):
         path = default_path()
+        if spec == "korquad-articles":
+            if unit not in (None, "article"):
+                raise ReportQAError(f"--benchmark korquad-articles is the article unit; drop --unit {unit}")
+            unit = "article"
     elif spec.startswith("squad:") and spec[len("squad:"):]:
         path = Path(spec[len("squad:"):])
     else:
-        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
-    result = run_benchmark(path, load_embedder(model), modes, limit)
+        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad, korquad-articles or squad:PATH")
+    result = run_benchmark(path, load_embedder(model), modes, limit, unit=unit or "chunk", articles=articles)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 
 

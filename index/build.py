@@ -74,16 +74,26 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, Document
     return parts
 
 
-def _embed_document(
-    document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
-) -> DocumentParts:
-    embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
-    sentences: list[SentenceSpan] = []
-    sentence_embeddings = None
-    if with_sentences:
-        sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
-        sentence_embeddings = embedder.embed_passages([document.text[s.start : s.end] for s in sentences])
-    return DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
+def embed_documents(
+    pieces: list[tuple[Document, list[Chunk]]], embedder: Embedder, with_sentences: bool, progress: bool
+) -> list[DocumentParts]:
+    """Embed the chunks (and sentences) of many documents in one batch: fewer, fuller model calls."""
+    if not pieces:
+        return []
+    sentences = [
+        [SentenceSpan(d.doc_id, s, e) for s, e in sentence_spans(d.text)] if with_sentences else [] for d, _ in pieces
+    ]
+    texts = [indexed_text(c) for _, chunks in pieces for c in chunks]
+    texts += [d.text[s.start : s.end] for (d, _), spans in zip(pieces, sentences) for s in spans]
+    vectors = embedder.embed_passages(texts, progress=progress)
+    parts, chunk_row, sentence_row = [], 0, sum(len(chunks) for _, chunks in pieces)
+    for (document, chunks), spans in zip(pieces, sentences):
+        embeddings = vectors[chunk_row : chunk_row + len(chunks)]
+        sentence_embeddings = vectors[sentence_row : sentence_row + len(spans)] if with_sentences else None
+        parts.append(DocumentParts(document, chunks, embeddings, spans, sentence_embeddings))
+        chunk_row += len(chunks)
+        sentence_row += len(spans)
+    return parts
 
 
 def assemble(
@@ -132,18 +142,18 @@ def build_index(
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
     chunking_dict = asdict(chunking)
     previous = _previous_parts(name, embedder.name, chunking_dict)
-    parts, embedded, reused = [], [], []
-    for document in documents:
-        old = previous.get(document.doc_id)
-        if old is not None and old.document.sha256 == document.sha256 and old.sentence_embeddings is not None:
-            parts.append(old)
-            reused.append(document.doc_id)
-            continue
-        chunks = chunk_document(document, chunking)
-        parts.append(_embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
-        embedded.append(document.doc_id)
+    reused = {
+        d.doc_id: previous[d.doc_id]
+        for d in documents
+        if d.doc_id in previous
+        and previous[d.doc_id].document.sha256 == d.sha256
+        and previous[d.doc_id].sentence_embeddings is not None
+    }
+    fresh = [(d, chunk_document(d, chunking)) for d in documents if d.doc_id not in reused]
+    embedded = {p.document.doc_id: p for p in embed_documents(fresh, embedder, with_sentences=True, progress=progress)}
+    parts = [reused.get(d.doc_id) or embedded[d.doc_id] for d in documents]
     data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
     folder = store.save(data, name)
     seconds = time.perf_counter() - started
     log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
-    return BuildReport(len(documents), len(data.chunks), embedded, reused, seconds, folder)
+    return BuildReport(len(documents), len(data.chunks), list(embedded), list(reused), seconds, folder)

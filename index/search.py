@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from reportqa.errors import EmptyQuestion, ReportQAError
 from reportqa.index.embedder import Embedder
-from reportqa.index.fusion import FusionConfig, fuse, lift_sections
+from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sections
 from reportqa.index.store import IndexData
 from reportqa.index.types import MODES, Hit, Mode
 
@@ -19,6 +19,7 @@ class Searcher:
         keys = [(c.doc_id, c.section) for c in data.chunks]
         ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
+        self._real_sections = real_sections(keys, fusion.section_max_share)
         self._sentence_ranges = _sentence_ranges(data)
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
@@ -56,7 +57,7 @@ class Searcher:
         bm25 = bm25_all[positions]
         coverage = self.data.bm25.coverage(tokens)
         fused = fuse(dense, bm25, coverage, self.fusion)
-        final = lift_sections(fused, self._section_ids[positions], self.fusion.section_lift)
+        final = lift_sections(fused, self._section_ids[positions], self._real_sections, self.fusion.section_lift)
         return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
 
     def _dense_with_sentences(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -73,11 +74,12 @@ class Searcher:
         return (1.0 - weight) * dense + weight * best
 
     def _candidates(self, vector: np.ndarray, bm25_all: np.ndarray, n: int) -> np.ndarray:
-        """Top-n of each method plus every sibling of their sections (so the lift can reach them)."""
+        """Top-n of each method plus every sibling of their real sections (so the lift can reach them)."""
         dense_top, _ = self.data.dense.search(vector, n)
         bm25_top = np.argsort(-bm25_all, kind="stable")[:n]
         seeds = np.union1d(dense_top, bm25_top)
         sections = np.unique(self._section_ids[seeds])
+        sections = sections[self._real_sections[sections]]
         siblings = np.flatnonzero(np.isin(self._section_ids, sections))
         return np.union1d(seeds, siblings)
 
