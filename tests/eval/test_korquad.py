@@ -6,9 +6,12 @@ joined into articles; `pytest -m slow` adds 50 questions against every paragraph
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from reportqa.cli import main
 from reportqa.eval.korquad import KORQUAD_SHA256, benchmark_corpus, default_path, read_squad, reusable_index, run_benchmark
 from reportqa.index import store
 from reportqa.index.embedder import Embedder
@@ -103,3 +106,18 @@ def test_hybrid_is_at_least_each_single_mode(first_articles: dict[str, dict], un
 def test_hybrid_floors(first_articles: dict[str, dict], unit: str, floors: dict[str, float]) -> None:
     hybrid = first_articles[unit]["modes"]["hybrid"]
     assert {m: hybrid[m] >= floor for m, floor in floors.items()} == dict.fromkeys(floors, True), hybrid
+
+
+def test_articles_benchmark_from_the_cli(first_articles: dict[str, dict]) -> None:
+    """`--benchmark korquad-articles` is the article unit, reusing the index the fixture built."""
+    result = CliRunner().invoke(main, ["eval", "--benchmark", "korquad-articles", "--articles", "5", "--modes", "bm25", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert payload["benchmark"] == "korquad-articles-first5" and payload["unit"] == "article"
+    assert payload["modes"]["bm25"] == {**first_articles["article"]["modes"]["bm25"], "p50_ms": payload["modes"]["bm25"]["p50_ms"]}
+
+
+def test_articles_benchmark_refuses_another_unit(home: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", "--benchmark", "korquad-articles", "--unit", "passage"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: --benchmark korquad-articles is the article unit; drop --unit passage"
