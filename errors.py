@@ -12,6 +12,9 @@ class UnreadableDocument(ReportQAError):
 class EmptyQuestion(ReportQAError):
     """A question with no text in it."""
 
+    def __init__(self, message: str = "the question is empty; ask something about the documents") -> None:
+        super().__init__(message)
+
 
 class IndexMissing(ReportQAError):
     """No index exists where one was expected."""
@@ -27,3 +30,11 @@ class ModelUnavailable(ReportQAError):
 
 class LlmUnavailable(ReportQAError):
     """The optional LLM endpoint failed, timed out or answered in an unexpected shape."""
+
+
+class InvalidConfig(ReportQAError, ValueError):
+    """A configuration value outside its range (chunking, fusion, answering)."""
+
+
+class InvalidInput(ReportQAError):
+    """A question set, batch file or feedback log whose rows do not have the documented shape."""

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from reportqa.errors import InvalidConfig
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,11 @@ class FusionConfig:
     def __post_init__(self) -> None:
         for name in ("bm25_weight", "sentence_weight", "section_lift", "section_max_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1]")
+                raise InvalidConfig(f"{name} must lie in [0, 1]")
         if self.sureness < 0.0:
-            raise ValueError("sureness must not be negative")
+            raise InvalidConfig("sureness must not be negative")
         if self.candidates < 1 or self.margin_runners_up < 1:
-            raise ValueError("candidates and margin_runners_up must be positive")
+            raise InvalidConfig("candidates and margin_runners_up must be positive")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ class Searcher:
             raise ReportQAError("k must be at least 1")
         for question in questions:
             if not question or not question.strip():
-                raise EmptyQuestion("the question is empty; ask something about the documents")
+                raise EmptyQuestion()
         vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
         return [
             self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)

@@ -5,9 +5,9 @@ import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from reportqa.errors import EmptyQuestion, LlmUnavailable
+from reportqa.errors import EmptyQuestion, InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
-from reportqa.index.types import Mode
+from reportqa.index.types import MODES, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
@@ -31,6 +31,16 @@ class AnswerConfig:
     margin: float = 0.02  # a sentence joins the answer when it scores within this of the best
     calibration: Calibration = field(default_factory=Calibration)
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= 100:
+            raise InvalidConfig(f"k must lie in 1…100, not {self.k}")
+        if self.mode not in MODES:
+            raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.max_sentences < 1 or self.list_items < 1:
+            raise InvalidConfig("an answer needs at least one sentence and one list item")
+        if not 0.0 <= self.margin <= 1.0:
+            raise InvalidConfig(f"margin must lie in [0, 1], not {self.margin}")
+
 
 class Answerer:
     """Answers questions over one loaded index."""
@@ -52,7 +62,7 @@ class Answerer:
     ) -> Answer:
         """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last."""
         if not question or not question.strip():
-            raise EmptyQuestion("the question is empty; ask something about the documents")
+            raise EmptyQuestion()
         question = question.strip()
         query = contextual_query(question, history or [])
         lang = detect_lang(question)
