@@ -3,16 +3,15 @@
 The dense score of a chunk mixes its own cosine with that of its best sentence
 (a precise sentence match should not be diluted by the rest of the chunk).
 Scores of the two methods live on different scales, so each is turned into a
-z-score over the candidate set and the two are mixed convexly. The BM25 weight
-starts from a prior, scaled by the share of the question's morphemes the corpus
-contains (an English question over Korean text gets a pure dense ranking), and
-moves per question towards the retriever that is surer of its answer: the one
-whose best candidate stands further above its runners-up. Where one retriever
-sees the answer clearly and the other ranks a flat field, a fixed mix would give
-away what the sure one had. A real section whose chunks score high then lifts its
-siblings, so passages that sit under a relevant heading but never repeat its
-words rise; a "section" that is no section (no heading, a running header
-repeated over pages, most of its document) lifts nothing.
+z-score over the candidate set and the two are mixed convexly. The BM25 weight is a
+prior scaled by the share of the question's morphemes the corpus contains: an English
+question over Korean text gets a pure dense ranking, a Korean one gains BM25's precision.
+`sureness` can move the weight per question towards the retriever whose best candidate
+stands further above its runners-up; swept on every set we have, it did not beat the
+fixed prior, so it is off by default (README "Fusion"). A real section whose chunks
+score high then lifts its siblings, so passages that sit under a relevant heading but
+never repeat its words rise; a "section" that is no section (no heading, a running
+header repeated over pages, most of its document) lifts nothing.
 """
 from __future__ import annotations
 
@@ -27,8 +26,8 @@ from reportqa.errors import InvalidConfig
 class FusionConfig:
     """Tuned on eval/questions.jsonl, KorQuAD paragraphs and KorQuAD articles together (README "Fusion")."""
 
-    bm25_weight: float = 0.5  # prior BM25 share for a question whose morphemes all occur in the corpus
-    sureness: float = 1.0  # exponent on each retriever's margin: 0 keeps the prior, higher trusts the surer side more
+    bm25_weight: float = 0.4  # prior BM25 share for a question whose morphemes all occur in the corpus
+    sureness: float = 0.0  # exponent on each retriever's margin: 0 keeps the prior (chosen: README "Fusion"), higher trusts the surer side more
     margin_runners_up: int = 5  # a margin is the top z-score minus the mean of this many next ones
     sentence_weight: float = 0.3  # share of a chunk's dense score taken from its best sentence
     section_lift: float = 0.5  # how far a chunk is pulled towards its section's best score

@@ -99,9 +99,10 @@ def test_hybrid_is_at_least_each_single_mode(first_articles: dict[str, dict], un
     assert modes["hybrid"][metric] >= modes[single][metric]
 
 
+# Measured 2026-11-28 (hybrid): chunk 0.955 / 1.000 / 0.976, article 0.955 / 1.000 / 0.976 (R@1 / R@5 / MRR).
 @pytest.mark.parametrize(("unit", "floors"), [
-    ("chunk", {"recall@1": 0.0, "recall@5": 0.0, "mrr": 0.0}),
-    ("article", {"recall@1": 0.0, "recall@5": 0.0, "mrr": 0.0}),
+    ("chunk", {"recall@1": 0.92, "recall@5": 0.97, "mrr": 0.95}),
+    ("article", {"recall@1": 0.92, "recall@5": 0.97, "mrr": 0.95}),
 ])
 def test_hybrid_floors(first_articles: dict[str, dict], unit: str, floors: dict[str, float]) -> None:
     hybrid = first_articles[unit]["modes"]["hybrid"]
