@@ -30,12 +30,12 @@ from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
 from reportqa.eval import metrics
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
-from reportqa.index.build import assemble, embed_documents
+from reportqa.index.build import PendingDocument, assemble, embed_documents, split_document
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import IndexData
 from reportqa.index.types import MODES, Hit, Mode
-from reportqa.ingest.chunk import ChunkingConfig, chunk_document
+from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.ingest.sections import find_sections
 from reportqa.ingest.types import Chunk, Document
 from reportqa.paths import PROJECT_ROOT
@@ -188,11 +188,11 @@ def benchmark_corpus(squad: SquadSet, unit: Unit = "chunk", articles: int | None
 def build_benchmark_index(squad: SquadSet, corpus: BenchmarkCorpus, embedder: Embedder, progress: bool = True) -> IndexData:
     """Chunk (or keep whole) and embed every document in one batch; save under the corpus's name."""
     if corpus.unit == "passage":
-        pieces = [(d, [passage_chunk(d)]) for d in corpus.documents]
+        pending = [PendingDocument(d, [passage_chunk(d)], []) for d in corpus.documents]
     else:
-        pieces = [(d, chunk_document(d, ChunkingConfig())) for d in corpus.documents]
+        pending = [split_document(d, ChunkingConfig()) for d in corpus.documents]
     with_sentences = corpus.unit != "passage"
-    parts = embed_documents(pieces, embedder, with_sentences=with_sentences, progress=progress)
+    parts = embed_documents(pending, embedder, progress)
     data = assemble(parts, embedder, corpus.chunking, [str(squad.path)], with_sentences=with_sentences)
     store.save(data, corpus.name)
     return data

@@ -74,25 +74,35 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, Document
     return parts
 
 
-def embed_documents(
-    pieces: list[tuple[Document, list[Chunk]]], embedder: Embedder, with_sentences: bool, progress: bool
-) -> list[DocumentParts]:
-    """Embed the chunks (and sentences) of many documents in one batch: fewer, fuller model calls."""
-    if not pieces:
-        return []
-    sentences = [
-        [SentenceSpan(d.doc_id, s, e) for s, e in sentence_spans(d.text)] if with_sentences else [] for d, _ in pieces
-    ]
-    texts = [indexed_text(c) for _, chunks in pieces for c in chunks]
-    texts += [d.text[s.start : s.end] for (d, _), spans in zip(pieces, sentences) for s in spans]
+@dataclass(frozen=True)
+class PendingDocument:
+    """A new or changed document, split but not yet embedded."""
+
+    document: Document
+    chunks: list[Chunk]
+    sentences: list[SentenceSpan]
+
+
+def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocument:
+    sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
+    return PendingDocument(document, chunk_document(document, chunking), sentences)
+
+
+def embed_documents(pending: list[PendingDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
+    """Chunks and sentences of all documents in one call: the embedder batches them by length
+    across documents (many small files cost no more than one big one), then they are split back."""
+    texts: list[str] = []
+    for item in pending:
+        texts += [indexed_text(c) for c in item.chunks]
+        texts += [item.document.text[s.start : s.end] for s in item.sentences]
     vectors = embedder.embed_passages(texts, progress=progress)
-    parts, chunk_row, sentence_row = [], 0, sum(len(chunks) for _, chunks in pieces)
-    for (document, chunks), spans in zip(pieces, sentences):
-        embeddings = vectors[chunk_row : chunk_row + len(chunks)]
-        sentence_embeddings = vectors[sentence_row : sentence_row + len(spans)] if with_sentences else None
-        parts.append(DocumentParts(document, chunks, embeddings, spans, sentence_embeddings))
-        chunk_row += len(chunks)
-        sentence_row += len(spans)
+    parts, at = [], 0
+    for item in pending:
+        n_chunks, n_sentences = len(item.chunks), len(item.sentences)
+        chunk_vectors = vectors[at : at + n_chunks]
+        sentence_vectors = vectors[at + n_chunks : at + n_chunks + n_sentences]
+        at += n_chunks + n_sentences
+        parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors))
     return parts
 
 
@@ -142,18 +152,18 @@ def build_index(
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
     chunking_dict = asdict(chunking)
     previous = _previous_parts(name, embedder.name, chunking_dict)
-    reused = {
-        d.doc_id: previous[d.doc_id]
-        for d in documents
-        if d.doc_id in previous
-        and previous[d.doc_id].document.sha256 == d.sha256
-        and previous[d.doc_id].sentence_embeddings is not None
-    }
-    fresh = [(d, chunk_document(d, chunking)) for d in documents if d.doc_id not in reused]
-    embedded = {p.document.doc_id: p for p in embed_documents(fresh, embedder, with_sentences=True, progress=progress)}
-    parts = [reused.get(d.doc_id) or embedded[d.doc_id] for d in documents]
+    kept: dict[str, DocumentParts] = {}
+    pending: list[PendingDocument] = []
+    for document in documents:
+        old = previous.get(document.doc_id)
+        if old is not None and old.document.sha256 == document.sha256 and old.sentence_embeddings is not None:
+            kept[document.doc_id] = old
+        else:
+            pending.append(split_document(document, chunking))
+    embedded = {p.document.doc_id: p for p in embed_documents(pending, embedder, progress)}
+    parts = [kept.get(d.doc_id) or embedded[d.doc_id] for d in documents]
     data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
     folder = store.save(data, name)
     seconds = time.perf_counter() - started
-    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
-    return BuildReport(len(documents), len(data.chunks), list(embedded), list(reused), seconds, folder)
+    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(kept), seconds)
+    return BuildReport(len(documents), len(data.chunks), list(embedded), list(kept), seconds, folder)
