@@ -358,8 +358,10 @@ def serve(
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: a new <data home>/eval/<set>/<time>/, linked as <set>/latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
-@click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
+@click.option("--benchmark", default=None, help="korquad, korquad-articles, or squad:PATH for any SQuAD-v1 file.")
 @click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@click.option("--unit", type=click.Choice(["chunk", "passage", "article"]), default=None, help="Benchmark: paragraphs chunked (default), whole, or joined per article.")
+@click.option("--articles", type=int, default=None, help="Benchmark: keep only the first N articles.")
 @click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @index_option
 @model_option
@@ -375,6 +377,8 @@ def eval_command(
     compare_with: Path | None,
     benchmark: str | None,
     limit: int | None,
+    unit: str | None,
+    articles: int | None,
     answer_articles: int | None,
     index_name: str,
     model: str | None,
@@ -385,7 +389,7 @@ def eval_command(
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, model, as_json, answer_articles)
+        _benchmark(benchmark, chosen, limit, unit, articles, model, as_json, answer_articles)
         return
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
@@ -403,24 +407,38 @@ def eval_command(
         click.echo(compare(compare_with, run.result), err=as_json)
 
 
-def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool, answer_articles: int | None) -> None:
-    """`--benchmark korquad` or `--benchmark squad:PATH`; with `--answers N`, answer accuracy on N articles."""
+def _benchmark(
+    spec: str,
+    modes: list[str],
+    limit: int | None,
+    unit: str | None,
+    articles: int | None,
+    model: str | None,
+    as_json: bool,
+    answer_articles: int | None,
+) -> None:
+    """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`; with
+    `--answers N`, answer accuracy on N articles."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
     from reportqa.index.embedder import load_embedder
 
-    if spec == "korquad":
+    if spec in ("korquad", "korquad-articles"):
         path = default_path()
+        if spec == "korquad-articles":
+            if unit not in (None, "article"):
+                raise ReportQAError(f"--benchmark korquad-articles is the article unit; drop --unit {unit}")
+            unit = "article"
     elif spec.startswith("squad:") and spec[len("squad:"):]:
         path = Path(spec[len("squad:"):])
     else:
-        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
+        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad, korquad-articles or squad:PATH")
     if answer_articles is not None:
         from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
 
         answered = run_answer_benchmark(path, load_embedder(model), answer_articles, limit)
         click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
         return
-    result = run_benchmark(path, load_embedder(model), modes, limit)
+    result = run_benchmark(path, load_embedder(model), modes, limit, unit=unit or "chunk", articles=articles)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 
 

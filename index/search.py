@@ -7,7 +7,7 @@ import numpy as np
 from reportqa.errors import EmptyQuestion, ReportQAError
 from reportqa.index.embedded import EmbeddedStore, section_ids
 from reportqa.index.embedder import Embedder
-from reportqa.index.fusion import FusionConfig, fuse, lift_sections
+from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sections
 from reportqa.index.protocol import ChunkStore
 from reportqa.index.store import IndexData
 from reportqa.index.tokenize import bm25_tokens
@@ -29,6 +29,7 @@ class Searcher:
         self.fusion = fusion
         self.store = store or EmbeddedStore(data)
         self._section_ids = section_ids(data.chunks)
+        self._real_sections = real_sections([(c.doc_id, c.section) for c in data.chunks], fusion.section_max_share)
         self._sentence_ranges = _sentence_ranges(data)
         self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
@@ -82,7 +83,7 @@ class Searcher:
         chunk_dense, bm25 = self.store.scores(vector, tokens, positions)
         dense = self._with_sentences(chunk_dense, vector, positions)
         fused = fuse(dense, bm25, self.store.coverage(tokens), self.fusion)
-        final = lift_sections(fused, self._section_ids[positions], self.fusion.section_lift)
+        final = lift_sections(fused, self._section_ids[positions], self._real_sections, self.fusion.section_lift)
         return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
 
     def _with_sentences(self, dense: np.ndarray, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -98,7 +99,7 @@ class Searcher:
         return (1.0 - weight) * dense + weight * best
 
     def _candidates(self, vector: np.ndarray, tokens: list[str], n: int) -> np.ndarray:
-        """Top-n of each method plus every sibling of their sections (so the lift can reach them).
+        """Top-n of each method plus every sibling of their real sections (so the lift can reach them).
 
         When fewer than n chunks share a morpheme, BM25's list is filled up with unmatched chunks in
         index order, as a full ranking of zero scores lists them.
@@ -109,7 +110,8 @@ class Searcher:
             unmatched = np.setdiff1d(np.arange(min(n + len(bm25_top), len(self.data.chunks))), bm25_top)
             bm25_top = np.concatenate([bm25_top, unmatched[: n - len(bm25_top)]])
         seeds = np.union1d(dense_top, bm25_top)
-        return np.union1d(seeds, self.store.section_members(seeds))
+        lifted = seeds[self._real_sections[self._section_ids[seeds]]]
+        return np.union1d(seeds, self.store.section_members(lifted)) if len(lifted) else seeds
 
     def _hits(self, positions: np.ndarray, scores: np.ndarray, signals: dict[str, np.ndarray], k: int) -> list[Hit]:
         order = np.argsort(-scores, kind="stable")[:k]
