@@ -164,13 +164,14 @@ def busy_cores() -> Iterator[None]:
             spinner.wait()
 
 
-def run_bench(runs: int = 3, include_conversion: bool = True, korquad: bool = False) -> BenchResult:
-    """Measure everything `reportqa bench` prints, in a scratch data home."""
+def run_bench(runs: int = 3, include_conversion: bool = True, korquad: bool = False, questions: int | None = None) -> BenchResult:
+    """Measure everything `reportqa bench` prints, in a scratch data home (the first `questions`
+    of the question set, default all)."""
     with scratch_home():
-        return _measure(runs, include_conversion, korquad)
+        return _measure(runs, include_conversion, korquad, [q.question for q in load_questions()][:questions])
 
 
-def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
+def _measure(runs: int, include_conversion: bool, korquad: bool, questions: list[str]) -> BenchResult:
     result = BenchResult()
     if include_conversion:
         with tempfile.TemporaryDirectory() as scratch:
@@ -181,7 +182,6 @@ def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
         started = time.perf_counter()
         embedders[backend] = load_embedder(backend=backend)
         result.add(f"[{backend}] model load (first in this process)", time.perf_counter() - started, "s")
-    questions = [q.question for q in load_questions()]
     quiet: dict[str, dict[str, float]] = {}
     for backend, embedder in embedders.items():
         quiet[backend] = _measure_backend(result, backend, embedder, questions, runs)
@@ -192,7 +192,7 @@ def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
     result.add("app: start to page served (fresh process)", app.start_seconds, "s")
     result.add("app: start to index and model ready", app.ready_seconds, "s")
     result.add("app: peak memory (VmHWM of the app process)", app.peak_mb, "MB")
-    result.add("app: torch loaded into the app process", float(app.torch_loaded), "yes=1")
+    result.add("app: torch loaded into the app process (1 = yes)", float(app.torch_loaded), "")
     if korquad:
         _measure_korquad(result, embedders)
     result.add("bench process peak memory (both backends loaded)", peak_memory_mb(), "MB")
