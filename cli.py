@@ -14,6 +14,7 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.ingest.types import Chunk
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,16 +54,25 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
+@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data).")
 @_fail_cleanly
-def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
     from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-    from reportqa.ingest.load import iter_sources, load_document
+    from reportqa.ingest.load import iter_sources, read_document
     from reportqa.paths import default_corpus
 
     for path, doc_id in iter_sources(list(paths) or [default_corpus()]):
-        document = load_document(path, doc_id)
+        loaded = read_document(path, doc_id)
+        document = loaded.document
         chunks = chunk_document(document, ChunkingConfig())
+        if explain:
+            for dropped in loaded.dropped:
+                if as_json:
+                    _echo_json({"doc": document.doc_id, "dropped": dropped.reason, "page": dropped.page, "text": dropped.text})
+                else:
+                    page = f" p.{dropped.page}" if dropped.page else ""
+                    click.echo(f"dropped ({dropped.reason}{page}): {dropped.text}")
         if as_json:
             for chunk in chunks:
                 _echo_json(chunk.to_dict())
@@ -81,11 +91,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
     from reportqa.index.build import build_index
+    from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
-    from reportqa.paths import default_corpus
 
-    report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
+    report = build_index(list(paths) or default_sources(), load_embedder(model), ChunkingConfig(), index_name)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
         f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
@@ -115,7 +125,7 @@ def search(
             _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
-            click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
+            click.echo(f"{hit.rank}. [{hit.score:.3f}] {_where(hit.chunk)}")
             click.echo(f"   {hit.chunk.text}\n")
 
 
@@ -149,32 +159,141 @@ def ask(
     items = _questions(question, batch)
     answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
-        answer = answerer.answer(item.question, k=k, mode=mode)
+        answer = answerer.conversation([*item.history, item.question], k=k, mode=mode)[-1]
         if as_json:
             _echo_json({**_item_id(item), **answer.to_dict()})
+        else:
+            _print_answer(answer)
+
+
+@main.command()
+@click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@index_option
+@model_option
+@_fail_cleanly
+def chat(k: int | None, mode: str, llm_url: str | None, llm_model: str | None, index_name: str, model: str | None) -> None:
+    """Chat in the terminal: follow-ups ("그 회사는…?") refer to earlier answers. An empty line or Ctrl-D ends."""
+    from reportqa.index.api import open_searcher
+    from reportqa.qa.answer import Answerer
+    from reportqa.qa.llm import LlmConfig
+
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    turns = []
+    while True:
+        try:
+            question = click.prompt("?", default="", show_default=False, prompt_suffix=" ").strip()
+        except click.Abort:  # end of input
+            break
+        if not question:
+            break
+        try:
+            turns.append(answerer.answer(question, history=turns, k=k, mode=mode))
+        except ReportQAError as error:
+            click.echo(f"Error: {error}", err=True)
             continue
-        if answer.notice:
-            click.echo(f"({answer.notice})", err=True)
-        click.echo(answer.text)
-        click.echo(f"\nconfidence {answer.confidence:.2f}")
-        for citation in answer.citations:
-            c = citation.chunk
-            click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+        _print_answer(turns[-1])
+        click.echo()
+
+
+def _print_answer(answer: Any) -> None:
+    """An answer for the terminal: its text, confidence, and each excerpt's place."""
+    if answer.notice:
+        click.echo(f"({answer.notice})", err=True)
+    click.echo(answer.text)
+    click.echo(f"\nconfidence {answer.confidence:.2f}")
+    for citation in answer.citations:
+        c = citation.chunk
+        click.echo(f"[{citation.n}] {_where(c)}")
+
+
+def _where(chunk: Chunk) -> str:
+    """Document title and section, then the file, page (paged formats) and offsets."""
+    page = f" p. {chunk.page}" if chunk.page is not None else ""
+    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end})"
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def documents(context: click.Context) -> None:
+    """Your own documents (PDF, HWPX, DOCX, text, HTML), searched beside the bundled report."""
+    if context.invoked_subcommand is None:
+        context.invoke(documents_list)
+
+
+@documents.command("list")
+@_fail_cleanly
+def documents_list() -> None:
+    """Show the added documents: id, title, pages, sections, chunks, date added."""
+    from reportqa.index import store
+    from reportqa.index.documents import list_documents
+
+    rows = list_documents(store.load() if store.exists() else None)
+    if not rows:
+        click.echo("No documents added yet; add some: reportqa documents add FILE …")
+    for row in rows:
+        pages = f"{row.pages} pages, " if row.pages else ""
+        click.echo(f"{row.id}  {row.title or row.name}  ({row.name}: {pages}{row.sections} sections, {row.chunks} chunks, added {row.added})")
+
+
+@documents.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
+@_fail_cleanly
+def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
+    """Copy files into the data home and index them (only they are embedded)."""
+    from reportqa.index.documents import add_document
+    from reportqa.index.embedder import load_embedder
+
+    embedder = load_embedder(model)
+    failed = 0
+    for path in paths:
+        try:
+            added, report = add_document(path, embedder, progress=lambda stage, p=path: click.echo(f"{p.name}: {stage} …", err=True))
+        except ReportQAError as error:  # one bad file is reported and the others still go in
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+            continue
+        click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks) in {report.seconds:.1f}s")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@documents.command("remove")
+@click.argument("document_id")
+@model_option
+@_fail_cleanly
+def documents_remove(document_id: str, model: str | None) -> None:
+    """Remove an added document from the index and the data home."""
+    from reportqa.index.documents import remove_document
+    from reportqa.index.embedder import load_embedder
+
+    report = remove_document(document_id, load_embedder(model))
+    click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True)
 @click.option("--share", is_flag=True, help="Also open a public Gradio link (needs the internet).")
+@click.option(
+    "--read-only/--no-read-only",
+    default=None,
+    help="Hide adding and removing documents (default: on with --share, off without).",
+)
 @click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
 @index_option
 @model_option
 @_fail_cleanly
-def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+def serve(
+    host: str, port: int, share: bool, read_only: bool | None, llm_url: str | None, index_name: str, model: str | None
+) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only)
 
 
 @main.command("eval")
@@ -187,6 +306,7 @@ def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: st
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
 @click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
 @click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @index_option
 @model_option
 @_fail_cleanly
@@ -200,6 +320,7 @@ def eval_command(
     compare_with: Path | None,
     benchmark: str | None,
     limit: int | None,
+    answer_articles: int | None,
     index_name: str,
     model: str | None,
 ) -> None:
@@ -208,7 +329,7 @@ def eval_command(
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, model, as_json)
+        _benchmark(benchmark, chosen, limit, model, as_json, answer_articles)
         return
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
@@ -226,8 +347,8 @@ def eval_command(
         click.echo(compare(compare_with, run.result), err=as_json)
 
 
-def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
-    """`--benchmark korquad` or `--benchmark squad:PATH`."""
+def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool, answer_articles: int | None) -> None:
+    """`--benchmark korquad` or `--benchmark squad:PATH`; with `--answers N`, answer accuracy on N articles."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
     from reportqa.index.embedder import load_embedder
 
@@ -237,6 +358,12 @@ def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None
         path = Path(spec[len("squad:"):])
     else:
         raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
+    if answer_articles is not None:
+        from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
+
+        answered = run_answer_benchmark(path, load_embedder(model), answer_articles, limit)
+        click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
+        return
     result = run_benchmark(path, load_embedder(model), modes, limit)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 
