@@ -227,4 +227,4 @@ def test_feedback_to_questions_writes_candidates(home: Path, tmp_path: Path) -> 
 
 def test_unknown_benchmark_is_a_one_line_error(home: Path) -> None:
     code, _, err = run("eval", "--benchmark", "nonesuch")
-    assert code == 1 and err.strip() == "Error: unknown benchmark 'nonesuch'; use korquad or squad:PATH"
+    assert code == 1 and err.strip() == "Error: unknown benchmark 'nonesuch'; use korquad, korquad-articles or squad:PATH"
