@@ -427,7 +427,6 @@ def launch(
 
     `read_only` (by default: when shared) hides adding and removing documents."""
     engine = Engine(index_name, model, LlmConfig.from_env(llm_url), qdrant)
-    engine.start()
     demo = build_app(engine, share if read_only is None else read_only)
     demo.launch(
         server_name=host,
@@ -436,9 +435,14 @@ def launch(
         theme=THEME,
         css=CSS,
         head=HEAD,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         allowed_paths=[str(data_home() / "eval")],  # the evaluation tab offers its reports for download
     )
+    # Loading starts once the server is up: loading the tokenizer holds the GIL for a second or
+    # more, and gradio's start-up check of its own URL must not wait behind it.
+    engine.start()
+    if block:
+        demo.block_thread()
     return demo
 
 
