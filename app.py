@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from reportqa.errors import ReportQAError
@@ -36,6 +36,9 @@ from reportqa.qa.answer import AnswerConfig, Answerer
 from reportqa.qa.llm import LlmConfig
 from reportqa.qa.render import NO_SOURCES, answer_html, sources_html
 from reportqa.qa.types import Answer
+
+if TYPE_CHECKING:
+    from reportqa.index.qdrant_store import QdrantTarget
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +102,12 @@ document.addEventListener("click", (event) => {
 class Engine:
     """The answerer of one index, loaded in a background thread so the page is up at once."""
 
-    def __init__(self, index_name: str, model: str | None, llm: LlmConfig | None) -> None:
+    def __init__(self, index_name: str, model: str | None, llm: LlmConfig | None, qdrant: QdrantTarget | None = None) -> None:
         self.index_name = index_name
         self.model = model
         self.llm = llm
-        self.first_start = index_name == store.DEFAULT_INDEX and not store.exists(index_name)
+        self.qdrant = qdrant
+        self.first_start = qdrant is None and index_name == store.DEFAULT_INDEX and not store.exists(index_name)
         self._loaded = threading.Event()
         self._answerer: Answerer | None = None
         self._error: str | None = None
@@ -114,7 +118,7 @@ class Engine:
 
     def _load(self) -> None:
         try:
-            searcher = open_searcher(self.index_name, self.model, notify=log.info)
+            searcher = open_searcher(self.index_name, self.model, notify=log.info, qdrant=self.qdrant)
             self._answerer = Answerer(searcher, AnswerConfig(), self.llm)
             log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
         except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
@@ -417,11 +421,12 @@ def launch(
     llm_url: str | None = None,
     block: bool = True,
     read_only: bool | None = None,
+    qdrant: QdrantTarget | None = None,
 ) -> gr.Blocks:
-    """Serve the chat on index `index_name`; with block=False return at once (tests), then close() it.
+    """Serve the chat on index `index_name` (in Qdrant with `qdrant`); with block=False return at once (tests), then close() it.
 
     `read_only` (by default: when shared) hides adding and removing documents."""
-    engine = Engine(index_name, model, LlmConfig.from_env(llm_url))
+    engine = Engine(index_name, model, LlmConfig.from_env(llm_url), qdrant)
     engine.start()
     demo = build_app(engine, share if read_only is None else read_only)
     demo.launch(

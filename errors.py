@@ -38,3 +38,7 @@ class InvalidConfig(ReportQAError, ValueError):
 
 class InvalidInput(ReportQAError):
     """A question set, batch file or feedback log whose rows do not have the documented shape."""
+
+
+class StoreUnavailable(ReportQAError):
+    """A search-engine store (Qdrant) that is not installed, cannot be reached or is locked."""

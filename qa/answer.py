@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from reportqa.errors import EmptyQuestion, InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
+from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
@@ -101,7 +102,7 @@ class Answerer:
     def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
-        tokens = self.searcher.data.bm25.tokenize(question)
+        tokens = bm25_tokens(question)
         wants_number = asks_quantity(question)
         intent = read_intent(question)
         several = is_list_question(query) or intent.wants_entity
