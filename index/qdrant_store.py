@@ -359,6 +359,9 @@ class QdrantStore:
         """Both scores of the candidates in one round trip: two queries restricted to their ids."""
         from qdrant_client import models
 
+        if len(positions) == 0:  # documents chosen that the index does not hold
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+
         only = models.Filter(must=[models.HasIdCondition(has_id=[self._point_ids[int(p)] for p in positions])])
         queries = {DENSE: None if vector is None else vector.tolist(), SPARSE: _sparse(tokens) if tokens else None}
         asked = [name for name, query in queries.items() if query is not None]
