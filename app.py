@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from reportqa.errors import ReportQAError
+from reportqa.errors import ReportQAError, as_user_error
 from reportqa.eval.questions import BUNDLED_SET, Question, load_questions
 from reportqa.eval.report import summary_table, write_report
 from reportqa.eval.run import EvalResult, evaluate
@@ -28,6 +28,7 @@ from reportqa.eval.tables import answers_table, question_table
 from reportqa.index import store
 from reportqa.index.api import open_searcher
 from reportqa.index.types import MODES, Mode
+from reportqa.limits import clean_text
 from reportqa.ingest.types import Document
 from reportqa.paths import data_home
 from reportqa.qa.answer import AnswerConfig, Answerer
@@ -44,6 +45,9 @@ EXAMPLES = [
     "타스크사는 어떤 제품을 만드나?",
     "그 회사는 어느 나라에 수출하나?",
 ]
+# Chats answered at once. The searcher is shared (query embedding takes a lock, the rest is
+# read-only numpy that releases the GIL); more than a few per core only adds memory, not speed.
+CHAT_CONCURRENCY = 4
 BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
 LOADING_NOTE = "Loading the index …"
 
@@ -178,8 +182,14 @@ def reply(
     try:
         history = retrieval_history(turns)
         answer = engine.answerer().answer(question, history=history, k=k, mode=mode, use_llm=use_llm)
-    except ReportQAError as error:
-        return None, f'<p class="answer-error">{html.escape(str(error))}</p>'
+    except Exception as error:  # the chat must say what went wrong, never show a bare "Error"
+        user_error = as_user_error(error)
+        if user_error is None:
+            log.error("answering %r failed", question, exc_info=True)
+            message = "Something went wrong while answering (details are in the server log); please try again."
+        else:
+            message = str(user_error)
+        return None, f'<p class="answer-error">{html.escape(message)}</p>'
     return answer, answer_html(answer, len(turns) + 1)
 
 
@@ -238,7 +248,7 @@ def chat_tab(engine: Engine) -> None:
         text: str, messages: list[dict], past: list[Answer | None], top_k: float, search_mode: Mode, llm_on: bool
     ) -> Iterator[tuple[Any, ...]]:
         """Outputs: question box, chat, turns, sources. While the index loads, the chat says so first."""
-        text = text.strip()
+        text = clean_text(text or "").strip()  # no lone surrogate may reach the page's JSON
         if not text:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
@@ -257,7 +267,7 @@ def chat_tab(engine: Engine) -> None:
             save_feedback(answer, "up" if data.liked else "down")
 
     inputs = [question, chat, turns, k, mode, use_llm]
-    gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources])
+    gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources], concurrency_limit=CHAT_CONCURRENCY)
     chat.like(vote, [turns], None)
     chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
 

@@ -9,20 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import click
-from reportqa.errors import ReportQAError
+from reportqa.errors import ReportQAError, as_user_error
 
 MODES = ("hybrid", "dense", "bm25")
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Typed errors become one line on stderr and exit 1, never a traceback."""
+    """Typed errors, and the disk and text failures a user can fix, become one line on stderr and exit 1."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ReportQAError as error:
-            raise click.ClickException(str(error)) from error
+        except (ReportQAError, OSError, UnicodeError) as error:
+            user_error = as_user_error(error)
+            if user_error is None:
+                raise
+            raise click.ClickException(str(user_error)) from error
 
     return wrapper
 
@@ -73,11 +76,23 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Verify the index's files and counts instead of building.")
 @index_option
 @model_option
 @_fail_cleanly
-def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
+def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: str | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
+    if check:
+        from reportqa.index import store
+
+        if paths:
+            raise ReportQAError("--check verifies an existing index; give no PATHS with it")
+        data = store.load(index_name)
+        click.echo(
+            f"Index {index_name!r} is intact: {len(data.manifest.files)} files verified, "
+            f"{len(data.documents)} document(s), {len(data.chunks)} chunks, {len(data.sentences)} sentences"
+        )
+        return
     from reportqa.index.build import build_index
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
@@ -287,11 +302,13 @@ def _questions(question: str | None, batch: Path | None) -> list[dict]:
     """One question from the argument or many from --batch, never both."""
     if batch is not None and question is not None:
         raise ReportQAError("give either a QUESTION or --batch FILE, not both")
+    from reportqa.limits import clean_text
+
     if batch is not None:
         from reportqa.eval.questions import read_batch
 
-        return read_batch(batch)
+        return [{key: clean_text(v) if isinstance(v, str) else v for key, v in item.items()} for item in read_batch(batch)]
     if question is None or not question.strip():
         raise ReportQAError("the question is empty; ask something about the documents")
-    return [{"question": question}]
+    return [{"question": clean_text(question)}]
 

@@ -1,12 +1,14 @@
 """Search an index in one of three modes; hybrid is the default users get."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from reportqa.errors import EmptyQuestion, ReportQAError
+from reportqa import limits
 from reportqa.index.embedder import Embedder
 from reportqa.index.fusion import FusionConfig, fuse, lift_sections
 from reportqa.index.store import IndexData
-from reportqa.index.types import MODES, Hit, Mode
+from reportqa.index.types import Hit, Mode
 
 
 class Searcher:
@@ -20,23 +22,25 @@ class Searcher:
         ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
         self._sentence_ranges = _sentence_ranges(data)
+        self._embed_lock = threading.Lock()
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         return self.search_many([question], k=k, mode=mode)[0]
 
     def search_many(self, questions: list[str], k: int = 5, mode: Mode = "hybrid") -> list[list[Hit]]:
         """Batch search: questions are embedded together, then ranked one by one."""
-        if mode not in MODES:
-            raise ReportQAError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
-        if k < 1:
-            raise ReportQAError("k must be at least 1")
-        for question in questions:
-            if not question or not question.strip():
-                raise EmptyQuestion("the question is empty; ask something about the documents")
-        vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
+        mode = limits.mode(mode)
+        k = limits.k(k)
+        questions = [limits.question(q) for q in questions]
+        vectors = self.embed(questions) if mode != "bm25" else None
         return [
             self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
         ]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Query vectors; one thread at a time, as the tokenizer keeps per-call state (chats share a searcher)."""
+        with self._embed_lock:
+            return self.embedder.embed_queries(texts)
 
     def rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid") -> list[Hit]:
         """Rank with an already embedded question (answering reuses the vector for sentences)."""

@@ -20,6 +20,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from tqdm import tqdm
+
 log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -32,6 +34,7 @@ END_MARKER = re.compile(r"\s*(?:<\s*끝\s*>|\(\s*끝\s*\)|\[\s*끝\s*\]|-\s*끝\
 SENTENCE_END = re.compile(r"[.?!。](?=$|\s|[\"'”’)\]])")
 SPACES = re.compile(r"[^\S\n]+")
 
+PROGRESS_LINES = 100_000  # a progress bar from here on (a 500-page report has ~30,000 lines)
 SUBSTANTIAL_CHARS = 60  # longer than any title or heading, shorter than a one-sentence paragraph
 
 
@@ -51,7 +54,8 @@ class _Line:
 def clean_pages(pages: list[str]) -> CleanText:
     """Clean the concatenated pages and report where each page starts in the result."""
     lines = [_Line(page, line) for page, text in enumerate(pages) for line in _normalised_lines(text)]
-    lines = [line for line in lines if not _is_chrome_anywhere(line.text)]
+    progress = tqdm(lines, desc="cleaning", unit="line", disable=len(lines) < PROGRESS_LINES, leave=False)
+    lines = [line for line in progress if not _is_chrome_anywhere(line.text)]
     substantial = [i for i, line in enumerate(lines) if _is_substantial(line.text)]
     if not substantial:
         log.warning("no substantial paragraph found; keeping all text")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from reportqa import limits
 from reportqa.errors import UnreadableDocument
+from tqdm import tqdm
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ def read_source(path: Path) -> RawText:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
     try:
+        limits.file_size(path, path.stat().st_size)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableDocument(f"Cannot read {path}: no such file.") from None
@@ -46,6 +49,7 @@ def read_source(path: Path) -> RawText:
     if suffix in PDF_SUFFIXES:
         return RawText(raw=raw, pages=_pdf_pages(raw, path), paged=True)
     text = _decode_text(raw, path)
+    limits.text_length(path, len(text))
     if suffix in HTML_SUFFIXES:
         body, title = _html_main_text(text, path)
         return RawText(raw=raw, pages=[body], title_hint=title)
@@ -90,9 +94,14 @@ def _pdf_pages(raw: bytes, path: Path) -> list[str]:
     from pypdf.errors import PyPdfError
 
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(raw)).pages]
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [
+            page.extract_text() or ""
+            for page in tqdm(reader.pages, desc=f"reading {path.name}", unit="page", disable=len(reader.pages) < 50, leave=False)
+        ]
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise UnreadableDocument(f"Cannot read {path}: not a readable PDF ({error}).") from None
+    limits.text_length(path, sum(map(len, pages)))
     if not any(page.strip() for page in pages):
         raise UnreadableDocument(f"Cannot read {path}: the PDF has no text layer (scanned images need OCR first).")
     return pages

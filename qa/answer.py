@@ -5,7 +5,8 @@ import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from reportqa.errors import EmptyQuestion, LlmUnavailable
+from reportqa import limits
+from reportqa.errors import LlmUnavailable
 from reportqa.index.search import Searcher
 from reportqa.index.types import Mode
 from reportqa.ingest.types import Chunk
@@ -51,15 +52,15 @@ class Answerer:
         use_llm: bool = True,
     ) -> Answer:
         """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last."""
-        if not question or not question.strip():
-            raise EmptyQuestion("the question is empty; ask something about the documents")
-        question = question.strip()
+        question = limits.question(question)
+        k = limits.k(self.config.k if k is None else k)
+        mode = limits.mode(self.config.mode if mode is None else mode)
         query = contextual_query(question, history or [])
         lang = detect_lang(question)
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
-        vectors = self.searcher.embedder.embed_queries(texts)
-        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
+        vectors = self.searcher.embed(texts)
+        hits = self.searcher.rank(query, vectors[0], k, mode)
         tokens = self.searcher.data.bm25.tokenize(question)
         wants_number = asks_quantity(question)
         candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
