@@ -28,7 +28,7 @@ from typing import TypeVar
 
 import numpy as np
 import xxhash
-from reportqa.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexMissing
+from reportqa.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexMissing, StorageFailure
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
 from reportqa.ingest.types import Chunk, Document, Section
@@ -217,6 +217,12 @@ def save(data: IndexData, name: str = DEFAULT_INDEX) -> Path:
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         version = folder / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         tmp.rename(version)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if error.errno is None:  # numpy's short write on a full disk: "N requested and M written"
+            free = shutil.disk_usage(folder).free
+            raise StorageFailure(f"cannot write index {name!r} to {folder} ({error}; {free:,} bytes free: is the disk full?)") from error
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
