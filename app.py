@@ -10,7 +10,6 @@ The evaluation tab shows question-set text only in Markdown and Dataframe cells,
 from __future__ import annotations
 
 import html
-import json
 import logging
 import sys
 import threading
@@ -21,9 +20,10 @@ from typing import Any
 
 import gradio as gr
 from reportqa.errors import ReportQAError, as_user_error
-from reportqa.eval.questions import BUNDLED_SET, Question, load_questions
-from reportqa.eval.report import summary_table, write_report
-from reportqa.eval.run import EvalResult, evaluate
+from reportqa.eval.feedback import FeedbackEntry, append_feedback
+from reportqa.eval.flow import EvalRun, evaluate_set
+from reportqa.eval.report import summary_table
+from reportqa.eval.run import EvalResult
 from reportqa.eval.tables import answers_table, question_table
 from reportqa.index import store
 from reportqa.index.api import open_searcher
@@ -199,22 +199,6 @@ def answer_at(turns: list[Answer | None], message_index: int) -> Answer | None:
     return turns[turn] if is_reply and turn < len(turns) else None
 
 
-def save_feedback(answer: Answer, rating: str) -> None:
-    """One JSON line per vote; the queue runs one vote at a time, so lines never interleave."""
-    entry = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "question": answer.question,
-        "answer": answer.text,
-        "citations": [c.to_dict() for c in answer.citations],
-        "rating": rating,
-    }
-    path = data_home() / "feedback.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    log.info("feedback %s on %r saved to %s", rating, answer.question, path)
-
-
 def chat_tab(engine: Engine) -> None:
     """The chat, its settings and the sources panel: one tab, so others (evaluation) can sit beside it."""
     turns = gr.State([])  # list[Answer | None], one per question; follow-ups read their retrieval queries
@@ -264,7 +248,7 @@ def chat_tab(engine: Engine) -> None:
         """Thumbs up/down; taking a thumb back (liked == "") records nothing."""
         answer = answer_at(past, data.index) if isinstance(data.index, int) else None  # messages: an int
         if answer is not None and isinstance(data.liked, bool):
-            save_feedback(answer, "up" if data.liked else "down")
+            append_feedback(FeedbackEntry.of(answer, "up" if data.liked else "down"))
 
     inputs = [question, chat, turns, k, mode, use_llm]
     gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources], concurrency_limit=CHAT_CONCURRENCY)
@@ -288,28 +272,14 @@ EVAL_HINT = (
 CELL_CHARS = 240  # answer text shown per table cell; a click on the cell shows all of it
 
 
-def question_set(upload: str | None) -> tuple[str, list[Question]]:
-    """The uploaded set (without one: the bundled set) and its name; errors name the file, not Gradio's temp path."""
-    path = Path(upload) if upload else BUNDLED_SET
+def run_evaluation(engine: Engine, upload: str | None, modes: list[Mode]) -> EvalRun:
+    """The evaluation flow on the chat's own answerer (no second model); errors name the uploaded
+    file by its own name, not by the server's temporary path."""
+    path = Path(upload) if upload else None
     try:
-        return path.stem, load_questions(path)
+        return evaluate_set(engine.answerer(), path, modes, name=path.stem if path else None)
     except ReportQAError as error:
-        raise ReportQAError(str(error).replace(str(path), path.name)) from error
-
-
-def eval_folder(set_name: str) -> Path:
-    """A new folder per run under the data home, so earlier reports stay."""
-    return data_home() / "eval" / f"{set_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def run_evaluation(engine: Engine, upload: str | None, modes: list[Mode]) -> tuple[EvalResult, Path]:
-    """Evaluate a question set on the chat's own searcher and answerer (no second model), write its report."""
-    if not modes:
-        raise ReportQAError("choose at least one search mode")
-    name, questions = question_set(upload)
-    answerer = engine.answerer()
-    result = evaluate(questions, answerer.searcher, modes, answer_fn=answerer.answer, name=name)
-    return result, write_report(result, eval_folder(name)).parent
+        raise ReportQAError(str(error).replace(str(path), path.name) if path else str(error)) from error
 
 
 def finished_note(result: EvalResult, folder: Path, seconds: float) -> str:
@@ -375,20 +345,20 @@ def eval_tab(engine: Engine) -> None:
         started = time.monotonic()
         progress(0, desc="Loading the index …")
         try:
-            result, folder = run_evaluation(engine, upload_path, chosen)
+            run = run_evaluation(engine, upload_path, chosen)
         except Exception as error:  # a malformed upload (say a list where text belongs) gets one line too
             if not isinstance(error, ReportQAError):  # typed errors say what to do; others need the traceback
                 log.error("evaluation failed: %s", error, exc_info=True)
             failed = f"**Could not evaluate:** {html.escape(str(error))}"
             return failed, gr.Column(visible=False), *[gr.skip()] * len(shown)
         return (
-            finished_note(result, folder, time.monotonic() - started),
+            finished_note(run.result, run.folder, time.monotonic() - started),
             gr.Column(visible=True),
-            summary_table(result),
-            answers_table(result),
-            *(str(folder / name) for name in PLOT_FILES),
-            question_table(result),
-            [str(folder / "results.json"), str(folder / "report.md")],
+            summary_table(run.result),
+            answers_table(run.result),
+            *(str(run.folder / name) for name in PLOT_FILES),
+            question_table(run.result),
+            [str(run.folder / "results.json"), str(run.folder / "report.md")],
         )
 
     run.click(on_run, [upload, modes], [status, results, *shown])

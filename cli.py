@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from reportqa.errors import ReportQAError, as_user_error
+from reportqa.errors import EmptyQuestion, ReportQAError, as_user_error
+from reportqa.index.types import MODES
 
-MODES = ("hybrid", "dense", "bm25")
+if TYPE_CHECKING:
+    from reportqa.eval.questions import BatchItem
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,10 +124,10 @@ def search(
 
     items = _questions(question, batch)
     searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
-    results = searcher.search_many([item["question"] for item in items], k=k, mode=mode)
+    results = searcher.search_many([item.question for item in items], k=k, mode=mode)
     for item, hits in zip(items, results):
         if as_json:
-            _echo_json({**item, "hits": [h.to_dict() for h in hits]})
+            _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
             click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
@@ -162,9 +164,9 @@ def ask(
     items = _questions(question, batch)
     answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
-        answer = answerer.answer(item["question"], k=k, mode=mode)
+        answer = answerer.answer(item.question, k=k, mode=mode)
         if as_json:
-            _echo_json({**({"id": item["id"]} if "id" in item else {}), **answer.to_dict()})
+            _echo_json({**_item_id(item), **answer.to_dict()})
             continue
         if answer.notice:
             click.echo(f"({answer.notice})", err=True)
@@ -190,16 +192,12 @@ def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: st
     launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
 
 
-def _csv_list(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
 @main.command("eval")
 @click.option("--set", "question_set", type=click.Path(path_type=Path), default=None, help="Question set (JSONL or CSV); default: the bundled eval/questions.jsonl.")
-@click.option("--modes", default="hybrid,dense,bm25", show_default=True)
+@click.option("--modes", default=",".join(MODES), show_default=True)
 @click.option("--k", "ks", default="1,3,5,10", show_default=True, help="Cut-offs for hit@k and recall@k.")
 @click.option("--budget", default=1200, show_default=True, help="Character budget of budget@N.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: <data home>/eval/<set>).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: a new <data home>/eval/<set>/<time>/, linked as <set>/latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
 @click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
@@ -221,38 +219,26 @@ def eval_command(
     model: str | None,
 ) -> None:
     """Score retrieval and answers on a question set, or retrieval on a benchmark."""
-    chosen = _csv_list(modes)
-    unknown = [m for m in chosen if m not in MODES]
-    if unknown or not chosen:
-        raise ReportQAError(f"unknown mode(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(MODES)}")
-    try:
-        cutoffs = [int(k) for k in _csv_list(ks)]
-    except ValueError as error:
-        raise ReportQAError(f"--k takes whole numbers separated by commas, not {ks!r}") from error
+    from reportqa.eval.flow import evaluate_set, parse_cutoffs, parse_modes
+
+    chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
         _benchmark(benchmark, chosen, limit, model, as_json)
         return
     from reportqa.eval.compare import compare
-    from reportqa.eval.questions import BUNDLED_SET, load_questions
-    from reportqa.eval.report import summary_table, write_report
-    from reportqa.eval.run import evaluate
+    from reportqa.eval.report import summary_table
     from reportqa.index.api import open_searcher
-    from reportqa.paths import data_home
     from reportqa.qa.answer import Answerer
 
-    path = question_set or BUNDLED_SET
-    questions = load_questions(path)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
-    answerer = Answerer(searcher)
-    result = evaluate(questions, searcher, chosen, cutoffs, budget, answer_fn=answerer.answer, name=path.stem)
-    folder = write_report(result, out or data_home() / "eval" / path.stem)
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)))
+    run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
-        _echo_json(result.summary())
+        _echo_json(run.result.summary())
     else:
-        click.echo(summary_table(result))
-        click.echo(f"Report: {folder}")
+        click.echo(summary_table(run.result))
+        click.echo(f"Report: {run.folder / 'report.md'}")
     if compare_with is not None:
-        click.echo(compare(compare_with, result), err=as_json)
+        click.echo(compare(compare_with, run.result), err=as_json)
 
 
 def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
@@ -271,15 +257,14 @@ def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None
 
 
 @main.command("feedback-to-questions")
-@click.option("--feedback", type=click.Path(path_type=Path), default=None, help="Default: <data home>/feedback.jsonl.")
+@click.option("--feedback", type=click.Path(path_type=Path), default=None, help="The app's log (default: <data home>/feedback.jsonl).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("candidate-questions.jsonl"), show_default=True)
 @_fail_cleanly
 def feedback_to_questions(feedback: Path | None, out: Path) -> None:
     """Turn the app's thumbs up/down into candidate rows for a question set."""
-    from reportqa.eval.feedback import feedback_to_candidates
-    from reportqa.paths import data_home
+    from reportqa.eval.feedback import feedback_path, feedback_to_candidates
 
-    count = feedback_to_candidates(feedback or data_home() / "feedback.jsonl", out)
+    count = feedback_to_candidates(feedback or feedback_path(), out)
     click.echo(f"Wrote {count} candidate question(s) to {out}; review them, then append to a question set.")
 
 
@@ -298,17 +283,26 @@ def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
         click.echo(f"{name:<{width}}  {value}")
 
 
-def _questions(question: str | None, batch: Path | None) -> list[dict]:
+def _questions(question: str | None, batch: Path | None) -> list[BatchItem]:
     """One question from the argument or many from --batch, never both."""
-    if batch is not None and question is not None:
-        raise ReportQAError("give either a QUESTION or --batch FILE, not both")
+    from dataclasses import replace
+
+    from reportqa.eval.questions import BatchItem, read_batch
     from reportqa.limits import clean_text
 
-    if batch is not None:
-        from reportqa.eval.questions import read_batch
+    if batch is not None and question is not None:
+        raise ReportQAError("give either a QUESTION or --batch FILE, not both")
+    if batch is not None:  # invalid text is dropped here so the echoed JSON lines stay printable
+        return [
+            replace(item, id=clean_text(item.id), question=clean_text(item.question), history=list(map(clean_text, item.history)))
+            for item in read_batch(batch)
+        ]
+    question = clean_text(question or "")
+    if not question.strip():
+        raise EmptyQuestion()
+    return [BatchItem(id="", question=question)]
 
-        return [{key: clean_text(v) if isinstance(v, str) else v for key, v in item.items()} for item in read_batch(batch)]
-    if question is None or not question.strip():
-        raise ReportQAError("the question is empty; ask something about the documents")
-    return [{"question": clean_text(question)}]
 
+def _item_id(item: BatchItem) -> dict[str, str]:
+    """A batch line's id in the JSON output; a single question from argv has none."""
+    return {"id": item.id} if item.id else {}

@@ -15,6 +15,9 @@ class UnreadableDocument(ReportQAError):
 class EmptyQuestion(ReportQAError):
     """A question with no text in it."""
 
+    def __init__(self, message: str = "the question is empty; ask something about the documents") -> None:
+        super().__init__(message)
+
 
 class IndexMissing(ReportQAError):
     """No index exists where one was expected."""
@@ -40,8 +43,13 @@ class IndexBusy(ReportQAError):
     """Another process is building the same index right now."""
 
 
+class InvalidConfig(ReportQAError, ValueError):
+    """A configuration value outside its range (chunking, fusion, answering)."""
+
+
 class InvalidInput(ReportQAError):
-    """A parameter outside the accepted rules (k, mode, question length, file size)."""
+    """Input outside the documented rules: a question (length, text), k, mode, or a question set,
+    batch file or feedback log whose rows do not have the documented shape."""
 
 
 class StorageFailure(ReportQAError):

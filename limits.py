@@ -67,7 +67,7 @@ def question(text: object) -> str:
         raise InvalidInput(f"a question must be text, not {type(text).__name__}")
     cleaned = clean_text(text).strip()
     if not cleaned:
-        raise EmptyQuestion("the question is empty; ask something about the documents")
+        raise EmptyQuestion()
     limit = max_question_chars()
     if len(cleaned) > limit:
         raise InvalidInput(

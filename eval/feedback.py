@@ -1,4 +1,6 @@
-"""Turn the app's thumbs up/down log into candidate question-set rows for a human to review.
+"""The feedback log in one place: its format, path, writing (the app's thumbs) and reading.
+
+Read back, the ratings become candidate question-set rows for a human to review.
 
 A thumbs-up says the cited sentences answered the question, so they become its evidence. A
 thumbs-down says something was wrong, which the log cannot tell, so the row is flagged
@@ -9,32 +11,89 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reportqa.errors import ReportQAError
+from reportqa.errors import InvalidInput, ReportQAError
 from reportqa.eval.questions import normalise
+from reportqa.paths import data_home
 from reportqa.qa.lang import detect_lang
+from reportqa.qa.types import Answer
 
 log = logging.getLogger(__name__)
 
-def read_feedback(path: Path) -> list[dict[str, Any]]:
-    """The logged ratings; a line the app left broken (e.g. an interrupted write) is skipped."""
+FEEDBACK_FILE = "feedback.jsonl"
+RATINGS = ("up", "down")
+
+
+def feedback_path() -> Path:
+    """The one feedback log: `<data home>/feedback.jsonl`, written by the app, read here."""
+    return data_home() / FEEDBACK_FILE
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """One thumbs up or down on one answer, as the app logs it."""
+
+    time: str
+    question: str
+    answer: str
+    citations: list[dict[str, Any]]
+    rating: str
+
+    def __post_init__(self) -> None:
+        for name in ("time", "question", "answer"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInput(f"field {name!r} must be text")
+        if not self.question.strip():
+            raise InvalidInput("field 'question' must be a non-empty question")
+        if not isinstance(self.citations, list) or not all(isinstance(c, dict) for c in self.citations):
+            raise InvalidInput("field 'citations' must be a list of objects")
+        if self.rating not in RATINGS:
+            raise InvalidInput(f"field 'rating' must be one of {', '.join(RATINGS)}")
+
+    @classmethod
+    def of(cls, answer: Answer, rating: str) -> FeedbackEntry:
+        return cls(
+            time=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            question=answer.question,
+            answer=answer.text,
+            citations=[c.to_dict() for c in answer.citations],
+            rating=rating,
+        )
+
+
+def append_feedback(entry: FeedbackEntry, path: Path | None = None) -> Path:
+    """Add one JSON line to the log; the app's queue runs one vote at a time, so lines never interleave."""
+    path = path or feedback_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+    log.info("feedback %s on %r saved to %s", entry.rating, entry.question, path)
+    return path
+
+
+def read_feedback(path: Path) -> list[FeedbackEntry]:
+    """The logged ratings. A line that is not a well-formed entry (an interrupted write, a hand edit)
+    is skipped with a warning naming its line and field: one bad vote must not hide the others."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise ReportQAError(f"cannot read feedback {path}: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ReportQAError(f"cannot read feedback {path}: {error.__class__.__name__}") from error
     entries = []
+    fields = FeedbackEntry.__dataclass_fields__
     for number, line in enumerate(lines, 1):
-        try:
-            entry = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            log.warning("%s:%d: not JSON, skipped", path, number)
+        if not line.strip():
             continue
-        if isinstance(entry, dict) and str(entry.get("question") or "").strip() and entry.get("rating") in ("up", "down"):
-            entries.append(entry)
-        elif entry is not None:
-            log.warning("%s:%d: no question or rating, skipped", path, number)
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise InvalidInput("not a JSON object")
+            entries.append(FeedbackEntry(**{"time": "", "answer": "", "citations": [], **{k: v for k, v in row.items() if k in fields}}))
+        except (json.JSONDecodeError, InvalidInput, TypeError) as error:
+            log.warning("%s:%d: skipped (%s)", path, number, error)
     return entries
 
 
@@ -50,16 +109,16 @@ def cited_sentences(citations: list[dict[str, Any]]) -> list[str]:
     return sentences
 
 
-def candidate(entry: dict[str, Any]) -> dict[str, Any]:
+def candidate(entry: FeedbackEntry) -> dict[str, Any]:
     """One question-set row (eval/README.md format) from one rating."""
-    question = normalise(entry["question"])
-    up = entry["rating"] == "up"
+    question = normalise(entry.question)
+    up = entry.rating == "up"
     row: dict[str, Any] = {
         "id": "fb-" + hashlib.sha1(question.encode()).hexdigest()[:8],
         "question": question,
         "lang": detect_lang(question),
         "type": "factoid",
-        "evidence": cited_sentences(entry.get("citations") or []) if up else [],
+        "evidence": cited_sentences(entry.citations) if up else [],
         "answer_facts": [],
         "answerable": True,
     }
@@ -68,13 +127,13 @@ def candidate(entry: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def feedback_to_candidates(feedback_path: Path, out_path: Path) -> int:
+def feedback_to_candidates(log_path: Path, out_path: Path) -> int:
     """Write one candidate row per distinct question to `out_path` (JSONL); returns how many."""
-    latest = {normalise(e["question"]): e for e in read_feedback(feedback_path)}
+    latest = {normalise(e.question): e for e in read_feedback(log_path)}
     rows = [candidate(entry) for entry in latest.values()]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    log.info("%d candidate questions from %s written to %s", len(rows), feedback_path, out_path)
+    log.info("%d candidate questions from %s written to %s", len(rows), log_path, out_path)
     return len(rows)

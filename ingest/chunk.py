@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter, TextSplitter
+from reportqa.errors import InvalidConfig
 from reportqa.ingest.korean import sentence_spans
 from reportqa.ingest.types import Chunk, Document, Section
 
@@ -22,6 +23,12 @@ class ChunkingConfig:
 
     size: int = 400
     overlap: int = 80
+
+    def __post_init__(self) -> None:
+        if self.size < 50:
+            raise InvalidConfig(f"chunk size must be at least 50 characters, not {self.size}")
+        if not 0 <= self.overlap < self.size:
+            raise InvalidConfig(f"chunk overlap must lie in [0, size), not {self.overlap}")
 
 
 class KoreanSentenceTextSplitter(TextSplitter):

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from reportqa import limits
-from reportqa.errors import LlmUnavailable
+from reportqa.errors import InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
-from reportqa.index.types import Mode
+from reportqa.index.types import MODES, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
@@ -31,6 +31,16 @@ class AnswerConfig:
     list_items: int = 6  # for a list answer
     margin: float = 0.02  # a sentence joins the answer when it scores within this of the best
     calibration: Calibration = field(default_factory=Calibration)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= limits.MAX_K:
+            raise InvalidConfig(f"k must lie in 1…{limits.MAX_K}, not {self.k}")
+        if self.mode not in MODES:
+            raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.max_sentences < 1 or self.list_items < 1:
+            raise InvalidConfig("an answer needs at least one sentence and one list item")
+        if not 0.0 <= self.margin <= 1.0:
+            raise InvalidConfig(f"margin must lie in [0, 1], not {self.margin}")
 
 
 class Answerer:

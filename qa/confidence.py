@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
 
@@ -30,6 +31,10 @@ class Calibration:
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
     scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
     threshold: float = 0.5  # below this the answer abstains
+
+    def __post_init__(self) -> None:
+        if self.scale <= 0 or not 0.0 <= self.threshold <= 1.0:
+            raise InvalidConfig("calibration needs a positive scale and a threshold in [0, 1]")
 
 
 class NameCheck:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from reportqa.errors import LlmUnavailable
 from reportqa.ingest.types import Chunk
-
-_MARKER = re.compile(r"\[(\d+)\]")
+from reportqa.qa.types import CITATION_MARKER
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,11 @@ def keep_valid_citations(text: str, count: int) -> tuple[str, list[int]]:
             return match.group(0)
         return ""
 
-    cleaned = _MARKER.sub(check, text)
+    cleaned = CITATION_MARKER.sub(check, text)
     return re.sub(r"[ \t]+([.,!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip(), cited
 
 
 def renumber(text: str, order: list[int]) -> str:
     """Excerpt numbers → citation numbers in order of first appearance."""
     mapping = {old: new for new, old in enumerate(order, 1)}
-    return _MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
+    return CITATION_MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)

@@ -10,11 +10,10 @@ import re
 from itertools import groupby
 
 from reportqa.ingest.types import Chunk, Document
-from reportqa.qa.types import Answer, Citation
+from reportqa.qa.types import CITATION_MARKER, Answer, Citation
 
 NO_SOURCES = "<p>The excerpts an answer cites appear here.</p>"
 CONTEXT_CHARS = 300  # document text shown on each side of an excerpt in "Show in document"
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def cite_id(turn: int, n: int) -> str:
@@ -33,7 +32,7 @@ def _linked_markers(escaped: str, turn: int, count: int) -> str:
         n = int(match.group(1))
         return f'<a class="cite" href="#{cite_id(turn, n)}">[{n}]</a>' if 1 <= n <= count else match.group(0)
 
-    return _MARKER.sub(link, escaped)
+    return CITATION_MARKER.sub(link, escaped)
 
 
 def _blocks(text: str) -> str:

@@ -1,9 +1,12 @@
 """What answering produces: a short answer whose sentences point at cited excerpts."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from reportqa.ingest.types import Chunk
+
+CITATION_MARKER = re.compile(r"\[(\d+)\]")  # how an answer's sentence points at excerpt n
 
 
 @dataclass(frozen=True)

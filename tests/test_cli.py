@@ -73,3 +73,128 @@ def test_batch_file_with_bad_json_is_a_one_line_error(report_index: store.IndexD
     batch.write_text("{not json\n", encoding="utf-8")
     code, _, err = run("search", "--batch", str(batch))
     assert code == 1 and "bad.jsonl:1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_search_human_output_names_rank_section_and_offsets(report_index: store.IndexData) -> None:
+    code, out, _ = run("search", "지역적 강점을 활용한 기업은?", "-k", "2")
+    assert code == 0
+    first, *_ = out.splitlines()
+    assert first.startswith("1. [") and "④ 지역적 강점의 활용" in first and "lgeri-japan-sme-long-recession" in first
+    assert "\n2. [" in out
+
+
+def test_ask_human_output_ends_with_confidence_and_sources(report_index: store.IndexData) -> None:
+    code, out, _ = run("ask", "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?")
+    assert code == 0
+    answer, _, tail = out.partition("\nconfidence ")
+    assert "96%" in answer and "[1]" in answer
+    assert tail.splitlines()[1].startswith("[1] ")  # the first source: section (doc:start-end)
+
+
+def test_ask_batch_keeps_ids(report_index: store.IndexData, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"question": "타스크사는 어떤 제품을 만드나?"}\n{"id": "x", "question": "Which firms used regional strengths?"}\n', encoding="utf-8")
+    code, out, _ = run("ask", "--batch", str(batch), "--json")
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "x"]
+
+
+def test_batch_row_of_the_wrong_type_names_line_and_field(report_index: store.IndexData, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"question": "타스크사는?"}\n\n{"question": ["a list"]}\n', encoding="utf-8")
+    code, _, err = run("ask", "--batch", str(batch))
+    assert code == 1
+    assert err.strip().splitlines() == [f"Error: {batch}:3: field 'question' must be a non-empty question"]
+
+
+def test_question_and_batch_together_are_refused(report_index: store.IndexData, tmp_path: Path) -> None:
+    code, _, err = run("ask", "질문", "--batch", str(tmp_path / "q.jsonl"))
+    assert code == 1 and err.strip() == "Error: give either a QUESTION or --batch FILE, not both"
+
+
+def test_ingest_shows_title_sections_and_chunk_counts() -> None:
+    code, out, _ = run("ingest")
+    assert code == 0
+    head, *sections = out.splitlines()
+    assert head.startswith("lgeri-japan-sme-long-recession.txt: ") and head.endswith(" chunks")
+    assert any("④ 지역적 강점의 활용" in line for line in sections)
+    counts = [int(line.split("]")[0].strip(" [")) for line in sections]
+    assert sum(counts) == int(head.rsplit(", ", 1)[1].split()[0])  # every chunk sits in one listed section
+
+
+def test_ingest_json_chunks_round_trip_offsets(tmp_path: Path) -> None:
+    doc = tmp_path / "note.txt"
+    doc.write_text("1. 서론\n\n" + "이것은 검사를 위한 충분히 긴 문장으로, 보고서의 본문처럼 마침표로 끝난다. " * 4 + "\n", encoding="utf-8")
+    code, out, _ = run("ingest", str(doc), "--json")
+    assert code == 0
+    chunks = [json.loads(line) for line in out.splitlines()]
+    assert chunks and {"id", "doc_id", "start", "end", "text", "section"} <= set(chunks[0])
+
+
+def test_ingest_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
+    code, _, err = run("ingest", str(tmp_path / "absent.pdf"))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "absent.pdf" in err
+
+
+def test_index_reports_what_it_embedded_and_reused(report_index: store.IndexData) -> None:
+    code, out, _ = run("index")
+    assert code == 0
+    assert out.startswith("Indexed 1 document(s)") and "(0 embedded, 1 unchanged)" in out
+
+
+def test_eval_human_output_and_a_new_folder_per_run(report_index: store.IndexData, home: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text(
+        '{"id": "a", "question": "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "evidence": ["일본 안경테 생산의 96%"], "answer_facts": ["96%"]}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("eval", "--set", str(small), "--modes", "hybrid", "--k", "1,5")
+    assert code == 0 and "hybrid" in out and "hit@5" in out
+    first = Path(out.strip().splitlines()[-1].removeprefix("Report: "))
+    code, out, _ = run("eval", "--set", str(small), "--modes", "bm25", "--json")
+    assert code == 0 and set(json.loads(out)["modes"]) == {"bm25"}
+    runs = sorted(p for p in (home / "eval" / "small").iterdir() if p.name != "latest")
+    assert len(runs) >= 2 and first.parent in runs  # the first run's report was kept
+    assert (home / "eval" / "small" / "latest").resolve() == runs[-1].resolve()
+
+
+def test_eval_out_and_compare(report_index: store.IndexData, tmp_path: Path) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"id": "a", "question": "타스크사는 어떤 제품을 만드나?", "evidence": ["타스크"]}\n', encoding="utf-8")
+    code, _, _ = run("eval", "--set", str(small), "--modes", "dense", "--out", str(tmp_path / "old"))
+    assert code == 0 and (tmp_path / "old" / "results.json").is_file() and (tmp_path / "old" / "report.md").is_file()
+    code, out, _ = run("eval", "--set", str(small), "--modes", "dense", "--out", str(tmp_path / "new"), "--compare", str(tmp_path / "old" / "results.json"))
+    assert code == 0 and "a" in out.split("Report:")[1]
+
+
+def test_eval_refuses_unknown_modes_and_bad_cutoffs(home: Path) -> None:
+    code, _, err = run("eval", "--modes", "hybrid,fuzzy")
+    assert code == 1 and err.strip() == "Error: unknown mode(s) fuzzy; choose from hybrid, dense, bm25"
+    code, _, err = run("eval", "--k", "1,zero")
+    assert code == 1 and err.strip() == "Error: --k takes positive whole numbers separated by commas, not '1,zero'"
+
+
+def test_eval_question_set_with_a_string_for_a_list_names_line_and_field(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "q?", "evidence": ["x"]}\n{"id": "b", "question": "q?", "evidence": "some text"}\n', encoding="utf-8")
+    code, _, err = run("eval", "--set", str(bad))
+    assert code == 1
+    assert err.strip() == f"Error: {bad}:2: field 'evidence' must be a list of strings"
+
+
+def test_feedback_to_questions_writes_candidates(home: Path, tmp_path: Path) -> None:
+    log = home / "feedback.jsonl"
+    log.write_text(
+        json.dumps({"time": "t", "question": "사바에시는?", "answer": "96% [1]", "rating": "down", "citations": []}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "candidates.jsonl"
+    code, stdout, _ = run("feedback-to-questions", "--out", str(out))
+    assert code == 0 and stdout.startswith("Wrote 1 candidate question(s)")
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert row["question"] == "사바에시는?" and row["needs_review"] is True
+
+
+def test_unknown_benchmark_is_a_one_line_error(home: Path) -> None:
+    code, _, err = run("eval", "--benchmark", "nonesuch")
+    assert code == 1 and err.strip() == "Error: unknown benchmark 'nonesuch'; use korquad or squad:PATH"

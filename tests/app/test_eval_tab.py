@@ -56,7 +56,8 @@ def test_bundled_set_in_hybrid_mode_shows_scores_charts_answers_and_files(tab: E
     tab.page.screenshot(path=str(SCREENSHOT), full_page=True)
     expect(tab.search_questions("q093")).to_contain_text("q093")
     folder = Path(tab.status.inner_text().split("Report: ")[1].strip())
-    assert folder.parent == app_home / "eval" and folder.name.startswith("questions-")  # <set name>-<timestamp>
+    assert folder.parent == app_home / "eval" / "questions"  # <set name>/<timestamp>, as the CLI writes it
+    assert (folder.parent / "latest").resolve() == folder.resolve()
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     assert len(results["answers"]) == 93 and (folder / "metrics.png").is_file()
 

@@ -45,7 +45,7 @@ def test_subset_scores_are_sane(subset: dict) -> None:
     for mode, scores in subset["modes"].items():
         assert list(scores) == ["recall@1", "recall@5", "recall@10", "mrr", "p50_ms"]
         assert scores["recall@1"] <= scores["recall@5"] <= scores["recall@10"], mode
-        assert scores["recall@10"] >= 0.8, mode
+        assert scores["recall@10"] >= 0.95, mode  # measured 0.975 (dense) to 0.997 (hybrid)
         assert scores["recall@1"] <= scores["mrr"] <= scores["recall@10"], mode
 
 

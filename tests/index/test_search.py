@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from reportqa.index.build import indexed_text
 from reportqa.index.search import Searcher
 
 SHOWCASE = ["Which firms used regional strengths?", "지역적 강점을 활용한 기업은?"]
@@ -38,6 +39,11 @@ def test_hits_are_ranked_and_carry_their_section(searcher: Searcher) -> None:
 
 
 def test_section_path_is_searchable_but_not_cited(searcher: Searcher) -> None:
-    """The heading is indexed with the chunk, never part of the excerpt text."""
-    for chunk in searcher.data.chunks:
-        assert not chunk.text.startswith(chunk.section or "\0")
+    """The heading path is indexed with the chunk, never part of the excerpt text."""
+    chunks = searcher.data.chunks
+    assert any(" > " in c.section for c in chunks)  # nested paths exist, so the check below can fail
+    for chunk in chunks:
+        assert chunk.section in indexed_text(chunk)
+        assert searcher.data.documents[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
+        if " > " in chunk.section:
+            assert chunk.section not in chunk.text
