@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
+from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing, ReportQAError
 from reportqa.eval import metrics
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
@@ -111,7 +111,8 @@ def build_benchmark_index(squad: SquadSet, embedder: Embedder, progress: bool = 
     embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
     parts = [DocumentParts(d, [c], embeddings[i : i + 1], [], None) for i, (d, c) in enumerate(zip(squad.documents, chunks))]
     data = assemble(parts, embedder, CHUNKING, [str(squad.path)], with_sentences=False)
-    store.save(data, squad.name)
+    with store.build_lock(squad.name):
+        store.save(data, squad.name)
     return data
 
 
@@ -119,7 +120,7 @@ def reusable_index(squad: SquadSet, model: str) -> IndexData | None:
     """The saved index when it was built from this very file with this model."""
     try:
         data = store.load(squad.name, model=model, chunking=CHUNKING)
-    except (IndexMissing, IndexMismatch) as error:
+    except (IndexMissing, IndexMismatch, IndexDamaged) as error:
         log.info("benchmark index not reusable: %s", error)
         return None
     fresh = set(data.manifest.documents.values()) == {squad.sha256} and len(data.chunks) == len(squad.documents)
