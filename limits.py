@@ -94,17 +94,15 @@ def file_size(path: Path, size: int) -> None:
     """Refuse a document file too large to index in reasonable time."""
     limit = max_file_bytes()
     if size > limit:
-        raise UnreadableDocument(
-            f"Cannot read {path}: {size / 2**20:,.1f} MB is above the limit of {limit / 2**20:,.0f} MB "
-            "(raise REPORTQA_MAX_FILE_MB to allow it)"
-        )
+        _refuse(path, f"{size / 2**20:,.1f} MB", f"{limit / 2**20:,.0f} MB", "REPORTQA_MAX_FILE_MB")
 
 
 def text_length(path: Path, chars: int) -> None:
-    """Refuse extracted text far beyond a long report (it would take minutes to embed)."""
+    """Refuse extracted text far beyond a long report (about 1,500 pages: minutes to embed)."""
     limit = max_text_chars()
     if chars > limit:
-        raise UnreadableDocument(
-            f"Cannot read {path}: {chars:,} characters of text, above the limit of {limit:,} "
-            "(about 1,500 pages; raise REPORTQA_MAX_TEXT_CHARS to allow it)"
-        )
+        _refuse(path, f"{chars:,} characters of text", f"{limit:,}", "REPORTQA_MAX_TEXT_CHARS")
+
+
+def _refuse(path: Path, found: str, limit: str, variable: str) -> None:
+    raise UnreadableDocument(f"Cannot read {path}: {found}, above the limit of {limit} (raise {variable} to allow it)")
