@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,21 @@ def _latencies_ms(calls: list[Callable[[], object]]) -> tuple[float, float]:
     calls[0]()
     times = [1000 * _seconds(call) for call in calls]
     return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def simultaneous_p95_ms(call: Callable[[str], object], questions: list[str], workers: int) -> float:
+    """p95 latency (queue wait + answer) of all `questions` arriving at once, served by `workers` threads.
+
+    What the chat's concurrency limit decides: Gradio runs at most that many handlers at a time.
+    """
+    started = time.perf_counter()
+
+    def timed(question: str) -> float:
+        call(question)
+        return 1000 * (time.perf_counter() - started)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return float(np.percentile(list(pool.map(timed, questions)), 95))
 
 
 def peak_memory_mb() -> float:
@@ -146,6 +162,11 @@ def _measure(runs: int, include_conversion: bool) -> BenchResult:
     p50, p95 = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
     result.add("ask p50", p50, "ms")
     result.add("ask p95", p95, "ms")
+    from reportqa.app import CHAT_CONCURRENCY  # imported here: the app pulls in gradio
+
+    at_once = questions[:20]
+    result.add("20 chats at once p95, one at a time", simultaneous_p95_ms(answerer.answer, at_once, 1), "ms")
+    result.add(f"20 chats at once p95, {CHAT_CONCURRENCY} at a time (the app)", simultaneous_p95_ms(answerer.answer, at_once, CHAT_CONCURRENCY), "ms")
     result.add("index load + answerer ready (model already loaded)", _median_seconds(lambda: Answerer(Searcher(load("bench"), embedder)), runs), "s")
     result.add("app start to page served (fresh process)", app_start_seconds("bench"), "s")
     result.add("peak memory", peak_memory_mb(), "MB")
