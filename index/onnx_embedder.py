@@ -1,0 +1,148 @@
+"""The embedding model on ONNX Runtime: tokenizers + one exported BertModel graph + mean pooling.
+
+A sentence-transformers folder that holds `onnx/model.onnx` (the converter writes one for the
+default model) is run without torch: a question is embedded in a third of the torch path's time,
+and a running app never imports torch or sentence-transformers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from reportqa.errors import ReportQAError
+
+log = logging.getLogger(__name__)
+
+ONNX_GRAPH = Path("onnx") / "model.onnx"
+THREADS_VARIABLE = "REPORTQA_THREADS"
+# Prompt names SentenceTransformer.encode_document considers, in its order.
+DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")
+
+
+@dataclass(frozen=True)
+class FolderConfig:
+    """What a sentence-transformers folder says about running its model by hand."""
+
+    query_prompt: str
+    passage_prompt: str
+    max_seq_length: int
+    mean_pooling: bool
+
+
+def passage_prompt(prompts: dict[str, str]) -> str:
+    """The first non-empty document prompt: encode_document alone would pick an empty "document"."""
+    return next((prompts[n] for n in DOCUMENT_PROMPT_NAMES if prompts.get(n)), "")
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def read_folder_config(folder: Path) -> FolderConfig:
+    """Prompts, sequence length and pooling from the folder's sentence-transformers files."""
+    prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
+    max_length = _read_json(folder / "sentence_bert_config.json").get("max_seq_length") or 512
+    pooling = _read_json(folder / "1_Pooling" / "config.json")
+    mean = pooling.get("pooling_mode") == "mean" or bool(pooling.get("pooling_mode_mean_tokens"))
+    return FolderConfig(prompts.get("query") or "", passage_prompt(prompts), int(max_length), mean)
+
+
+def onnx_runnable(folder: Path) -> str | None:
+    """None when the folder can run on ONNX Runtime here, else the reason it cannot."""
+    if not (folder / ONNX_GRAPH).is_file():
+        return f"no {ONNX_GRAPH} in it"
+    if not (folder / "tokenizer.json").is_file():
+        return "no tokenizer.json in it"
+    if not read_folder_config(folder).mean_pooling:
+        return "its pooling is not mean pooling"
+    return None
+
+
+def intra_op_threads() -> int:
+    """Threads for one embedding call: $REPORTQA_THREADS, else every core this process may use."""
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ReportQAError(f"{THREADS_VARIABLE} must be a positive whole number, not {value!r}")
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class OnnxEmbedder:
+    """The same vectors as the torch path (cosine ≥ 0.9999), from onnxruntime and tokenizers alone."""
+
+    backend = "onnx"
+    batch_size = 32
+
+    def __init__(self, name: str, folder: Path, graph: Path | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        started = time.perf_counter()
+        self.name = name
+        self.graph = graph or folder / ONNX_GRAPH
+        self._config = read_folder_config(folder)
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self._config.max_seq_length)
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads()
+        options.inter_op_num_threads = 1
+        # Idle workers that spin steal the cores other processes need, and lose them under load.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = onnxruntime.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+        log.info(
+            "loaded %s on ONNX Runtime (%s, %d threads) in %.1f s",
+            name, self.graph, options.intra_op_num_threads, time.perf_counter() - started,
+        )
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit vectors (n, dim) float32 for document text, with the model's passage prompt."""
+        return self._encode([self._config.passage_prompt + t for t in texts], progress)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (n, dim) float32 for questions, with the model's query prompt."""
+        return self._encode([self._config.query_prompt + t for t in texts], progress=False)
+
+    def count_tokens(self, texts: list[str]) -> int:
+        """Tokens the model reads for these passages: prompt and specials included, truncated alike."""
+        encodings = self._tokenizer.encode_batch([self._config.passage_prompt + t for t in texts])
+        return sum(len(e.ids) for e in encodings)
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Length-sorted batches (little padding), returned in the caller's order."""
+        from tqdm.auto import tqdm
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return vectors
+        encodings = self._tokenizer.encode_batch(texts)
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        starts = range(0, len(order), self.batch_size)
+        for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
+            rows = order[start : start + self.batch_size]
+            vectors[rows] = self._run([encodings[i] for i in rows])
+        return vectors
+
+    def _run(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        # Padding positions are masked out of attention and pooling, so their id does not matter.
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        (hidden,) = self._session.run(None, feeds)[:1]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
