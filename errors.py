@@ -84,3 +84,7 @@ def as_user_error(error: BaseException) -> ReportQAError | None:
         reason = getattr(error, "reason", str(error))
         return InvalidInput(f"the text is not valid Unicode ({reason}); save it as UTF-8 and retry")
     return None
+
+
+class StoreUnavailable(ReportQAError):
+    """A search-engine store (Qdrant) that is not installed, cannot be reached or is locked."""

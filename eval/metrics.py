@@ -99,6 +99,20 @@ def fact_coverage(answer_text: str, facts: Sequence[str]) -> float | None:
     return sum(holds(answer_text, fact) for fact in facts) / len(facts)
 
 
+def answer_accuracy(quoted: Sequence[str], evidence: Sequence[str], per_item: bool) -> float | None:
+    """Do the answer's quoted sentences contain the evidence?
+
+    A quote counts when one quoted sentence, or consecutive quoted sentences joined, hold it
+    (whitespace normalised). With `per_item` (list questions, one quote per item) the score is the
+    share of quotes held; otherwise 1.0 when any quote is. An abstention quotes nothing and scores 0.
+    """
+    if not evidence:
+        return None
+    joined = " ".join(quoted)
+    held = [any(holds(sentence, quote) for sentence in quoted) or holds(joined, quote) for quote in evidence]
+    return sum(held) / len(held) if per_item else float(any(held))
+
+
 def precision(flags: Sequence[bool]) -> float | None:
     """Share of true flags, e.g. citation precision over `relevance(citation excerpts, quotes)`."""
     return sum(flags) / len(flags) if flags else None

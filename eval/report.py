@@ -101,6 +101,10 @@ def _answers_section(summary: dict) -> list[str]:
     if answers is None:
         return ["## Answers", "", "Answers were not evaluated in this run (no answering function was given)."]
     help_lines = {
+        "answer_accuracy": "share of answerable questions whose quoted sentences hold an evidence quote "
+        "(list questions: the share of their quotes the items hold); abstaining scores 0",
+        **{name: f"answer accuracy of the {name[16:-1]} questions" for name in answers if name.startswith("answer_accuracy[")},
+        "refused_answerable": "share of answerable questions the answerer declined",
         "fact_coverage": "share of a question's answer facts contained in the answer text (answerable questions)",
         "citation_precision": "share of citations, pooled over answerable questions, whose excerpt holds an evidence quote",
         "abstention_precision": "of the questions the answerer declined, the share that were truly unanswerable",

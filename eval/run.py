@@ -74,6 +74,7 @@ class AnswerRecord:
     citations: list[dict[str, Any]]  # n, chunk_id, section, sentence, holds_evidence
     latency_ms: float
     fact_coverage: float | None
+    answer_accuracy: float | None = None  # do the quoted sentences hold the evidence (metrics.answer_accuracy)
 
 
 @dataclass
@@ -156,16 +157,28 @@ def mode_summary(records: list[RetrievalRecord], ks: Sequence[int], budget: int)
 
 
 def answer_summary(answers: list[AnswerRecord]) -> dict[str, float | None]:
-    """Fact coverage and citation precision over answerable questions; abstention over all."""
+    """Answer accuracy, fact coverage and citation precision over answerable questions; abstention over all."""
     answerable = [a for a in answers if a.answerable]
     precision, recall = metrics.abstention_scores([a.abstained for a in answers], [a.answerable for a in answers])
     return {
+        "answer_accuracy": metrics.mean([a.answer_accuracy for a in answerable]),
+        **_accuracy_by(answerable, "lang"),
+        **_accuracy_by(answerable, "type"),
+        "refused_answerable": metrics.precision([a.abstained for a in answerable]),
         "fact_coverage": metrics.mean([a.fact_coverage for a in answerable]),
         "citation_precision": metrics.precision([c["holds_evidence"] for a in answerable for c in a.citations]),
         "abstention_precision": precision,
         "abstention_recall": recall,
         "p50_ms": metrics.percentile([a.latency_ms for a in answers], 50),
     }
+
+
+def _accuracy_by(answers: list[AnswerRecord], key: str) -> dict[str, float | None]:
+    """Mean answer accuracy per value of a record field, as flat keys "answer_accuracy[ko]"."""
+    groups: dict[str, list[float | None]] = {}
+    for answer in answers:
+        groups.setdefault(getattr(answer, key), []).append(answer.answer_accuracy)
+    return {f"answer_accuracy[{value}]": metrics.mean(scores) for value, scores in sorted(groups.items())}
 
 
 def _hit_record(hit: Hit) -> HitRecord:
@@ -222,6 +235,7 @@ def _answer_one(answer_fn: AnswerFn, q: Question) -> AnswerRecord:
         citations=citations,
         latency_ms=round(ms, 3),
         fact_coverage=metrics.fact_coverage(answer.text, q.answer_facts) if q.answerable else None,
+        answer_accuracy=metrics.answer_accuracy(answer.quoted, q.evidence, q.type == "list") if q.answerable else None,
     )
 
 

@@ -4,22 +4,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from reportqa.errors import IndexMissing
 from reportqa.index import store
 from reportqa.index.build import BuildReport, build_index
+from reportqa.index.documents import default_sources
 from reportqa.index.embedder import DEFAULT_MODEL, load_embedder
 from reportqa.index.fusion import FusionConfig
 from reportqa.index.search import Searcher
 from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.paths import default_corpus
 
+if TYPE_CHECKING:
+    from reportqa.index.qdrant_store import QdrantTarget
+
 log = logging.getLogger(__name__)
 
 
 def build_default(model: str | None = None, progress: bool = True) -> BuildReport:
-    """Index the bundled corpus/ folder into the default index."""
-    return build_index([default_corpus()], load_embedder(model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
+    """Index the bundled corpus/ folder and the user's added documents into the default index."""
+    return build_index(default_sources(), load_embedder(model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
 
 
 def open_searcher(
@@ -29,13 +34,22 @@ def open_searcher(
     notify: Callable[[str], None] = log.info,
     fusion: FusionConfig = FusionConfig(),
     chunking: ChunkingConfig | None = ChunkingConfig(),
+    qdrant: QdrantTarget | None = None,
 ) -> Searcher:
-    """Load index `name` for `model` (refusing another chunking); the default index is built when absent."""
+    """Load index `name` for `model` (refusing another chunking); the default index is built when absent.
+
+    With `qdrant`, the index is the collection there (built by `reportqa index --store qdrant`).
+    """
+    expected = None if chunking is None else asdict(chunking)
+    if qdrant is not None:
+        from reportqa.index.qdrant_store import QdrantStore
+
+        engine = QdrantStore(qdrant, name, model or DEFAULT_MODEL, expected)
+        return Searcher(engine.data, load_embedder(model), fusion, store=engine)
     if not store.exists(name):
         if not (build_if_missing and name == store.DEFAULT_INDEX):
             raise IndexMissing(f"no index named {name!r}; build it: {store.rebuild_hint(name)}")
         notify(f"No index yet: building the index of {default_corpus()} (first use)…")
         build_default(model)
-    expected = None if chunking is None else asdict(chunking)
     data = store.load(name, model=model or DEFAULT_MODEL, chunking=expected)
     return Searcher(data, load_embedder(model), fusion)

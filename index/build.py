@@ -12,6 +12,7 @@ from reportqa.index import store
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
 from reportqa.index.embedder import Embedder
+from reportqa.index.protocol import StoreWriter
 from reportqa.index.store import IndexData, Manifest, SentenceSpan
 from reportqa.ingest.chunk import ChunkingConfig, chunk_document
 from reportqa.ingest.korean import sentence_spans
@@ -30,7 +31,7 @@ class BuildReport:
     embedded_documents: list[str]
     reused_documents: list[str]
     seconds: float
-    folder: Path
+    folder: Path | str  # the version folder, or where a search engine holds the index
 
 
 def indexed_text(chunk: Chunk) -> str:
@@ -47,7 +48,7 @@ class DocumentParts:
     sentence_embeddings: np.ndarray | None
 
 
-def _previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentParts]:
+def previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentParts]:
     """Per-document pieces of the live index, when it was made with the same model and chunking."""
     try:
         old = store.load(name, model=model, chunking=chunking)
@@ -140,40 +141,65 @@ def assemble(
     )
 
 
+class EmbeddedWriter:
+    """`StoreWriter` of the embedded files: the live version's parts, saved as a new version on commit."""
+
+    def __init__(self, name: str, embedder: Embedder, chunking: dict):
+        self.name = name
+        self._embedder = embedder
+        self._chunking = chunking
+        self._parts = previous_parts(name, embedder.name, chunking)
+        self.location: Path = store.index_folder(name)
+
+    def stored(self) -> dict[str, str]:
+        return {d: p.document.sha256 for d, p in self._parts.items() if p.sentence_embeddings is not None}
+
+    def put(self, parts: DocumentParts) -> None:
+        self._parts[parts.document.doc_id] = parts
+
+    def remove(self, doc_id: str) -> None:
+        self._parts.pop(doc_id, None)
+
+    def commit(self, order: list[str], sources: list[str]) -> Manifest:
+        data = assemble([self._parts[d] for d in order], self._embedder, self._chunking, sources, with_sentences=True)
+        self.location = store.save(data, self.name)
+        return data.manifest
+
+
 def build_index(
     sources: list[Path],
     embedder: Embedder,
     chunking: ChunkingConfig = ChunkingConfig(),
     name: str = store.DEFAULT_INDEX,
     progress: bool = True,
+    writer: StoreWriter | None = None,
 ) -> BuildReport:
     """Index the files and folders given; every document is read before anything is written.
 
+    `writer` is where the index goes: the embedded files by default, or a search engine.
+    
     One builder per index name at a time (`store.build_lock`): a second one is refused at once.
     """
     with store.build_lock(name):
-        return _build_locked(sources, embedder, chunking, name, progress)
+        return _build_locked(sources, embedder, chunking, name, progress, writer)
 
 
 def _build_locked(
-    sources: list[Path], embedder: Embedder, chunking: ChunkingConfig, name: str, progress: bool
+    sources: list[Path], embedder: Embedder, chunking: ChunkingConfig, name: str, progress: bool, writer: StoreWriter | None
 ) -> BuildReport:
     started = time.perf_counter()
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
-    chunking_dict = asdict(chunking)
-    previous = _previous_parts(name, embedder.name, chunking_dict)
-    kept: dict[str, DocumentParts] = {}
-    pending: list[PendingDocument] = []
-    for document in documents:
-        old = previous.get(document.doc_id)
-        if old is not None and old.document.sha256 == document.sha256 and old.sentence_embeddings is not None:
-            kept[document.doc_id] = old
-        else:
-            pending.append(split_document(document, chunking))
-    embedded = {p.document.doc_id: p for p in embed_documents(pending, embedder, progress)}
-    parts = [kept.get(d.doc_id) or embedded[d.doc_id] for d in documents]
-    data = assemble(parts, embedder, chunking_dict, [str(s) for s in sources], with_sentences=True)
-    folder = store.save(data, name)
+    writer = writer or EmbeddedWriter(name, embedder, asdict(chunking))
+    stored = writer.stored()
+    reused = [d.doc_id for d in documents if stored.get(d.doc_id) == d.sha256]
+    pending = [split_document(d, chunking) for d in documents if stored.get(d.doc_id) != d.sha256]
+    embedded = embed_documents(pending, embedder, progress)
+    for parts in embedded:
+        writer.put(parts)
+    order = [d.doc_id for d in documents]
+    for doc_id in stored.keys() - set(order):
+        writer.remove(doc_id)
+    manifest = writer.commit(order, [str(s) for s in sources])
     seconds = time.perf_counter() - started
-    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(kept), seconds)
-    return BuildReport(len(documents), len(data.chunks), list(embedded), list(kept), seconds, folder)
+    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
+    return BuildReport(len(documents), manifest.n_chunks, [p.document.doc_id for p in embedded], reused, seconds, writer.location)

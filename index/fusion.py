@@ -3,14 +3,19 @@
 The dense score of a chunk mixes its own cosine with that of its best sentence
 (a precise sentence match should not be diluted by the rest of the chunk).
 Scores of the two methods live on different scales, so each is turned into a
-z-score over the candidate set and the two are mixed convexly. The BM25 weight
-grows with the share of the question's morphemes the corpus contains: an English
-question over Korean text gets a pure dense ranking, a Korean question gains
-BM25's precision. A section whose chunks score high then lifts its siblings,
-so passages that sit under a relevant heading but never repeat its words rise.
+z-score over the candidate set and the two are mixed convexly. The BM25 weight is a
+prior scaled by the share of the question's morphemes the corpus contains: an English
+question over Korean text gets a pure dense ranking, a Korean one gains BM25's precision.
+`sureness` can move the weight per question towards the retriever whose best candidate
+stands further above its runners-up; swept on every set we have, it did not beat the
+fixed prior, so it is off by default (README "Fusion"). A real section whose chunks
+score high then lifts its siblings, so passages that sit under a relevant heading but
+never repeat its words rise; a "section" that is no section (no heading, a running
+header repeated over pages, most of its document) lifts nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,22 +24,24 @@ from reportqa.errors import InvalidConfig
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Tuned on eval/questions.jsonl and KorQuAD together (README "Fusion")."""
+    """Tuned on eval/questions.jsonl, KorQuAD paragraphs and KorQuAD articles together (README "Fusion")."""
 
-    bm25_weight: float = 0.5  # BM25 share for a question whose morphemes all occur in the corpus
+    bm25_weight: float = 0.4  # prior BM25 share for a question whose morphemes all occur in the corpus
+    sureness: float = 0.0  # exponent on each retriever's margin: 0 keeps the prior (chosen: README "Fusion"), higher trusts the surer side more
+    margin_runners_up: int = 5  # a margin is the top z-score minus the mean of this many next ones
     sentence_weight: float = 0.3  # share of a chunk's dense score taken from its best sentence
     section_lift: float = 0.5  # how far a chunk is pulled towards its section's best score
+    section_max_share: float = 0.5  # a "section" holding more of its document's chunks is the document
     candidates: int = 100  # per method, before fusion
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.bm25_weight <= 1.0:
-            raise InvalidConfig("bm25_weight must lie in [0, 1]")
-        if not 0.0 <= self.sentence_weight <= 1.0:
-            raise InvalidConfig("sentence_weight must lie in [0, 1]")
-        if not 0.0 <= self.section_lift <= 1.0:
-            raise InvalidConfig("section_lift must lie in [0, 1]")
-        if self.candidates < 1:
-            raise InvalidConfig("candidates must be positive")
+        for name in ("bm25_weight", "sentence_weight", "section_lift", "section_max_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InvalidConfig(f"{name} must lie in [0, 1]")
+        if self.sureness < 0.0:
+            raise InvalidConfig("sureness must not be negative")
+        if self.candidates < 1 or self.margin_runners_up < 1:
+            raise InvalidConfig("candidates and margin_runners_up must be positive")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -45,21 +52,67 @@ def zscore(scores: np.ndarray) -> np.ndarray:
     return ((scores - scores.mean()) / std).astype(np.float32)
 
 
+def margin(z: np.ndarray, runners_up: int) -> float:
+    """How far the best z-score stands above the mean of the next `runners_up`: a retriever's sureness."""
+    if len(z) < 2:
+        return 0.0
+    top = np.sort(z)[::-1][: runners_up + 1]
+    return float(top[0] - top[1:].mean())
+
+
+def bm25_share(z_dense: np.ndarray, z_bm25: np.ndarray, coverage: float, config: FusionConfig) -> float:
+    """The BM25 weight for one question: prior × coverage, moved towards the surer retriever.
+
+    With margins m_b, m_d the prior odds p : (1 - p) become p·m_b^s : (1 - p)·m_d^s
+    (s = `sureness`; s = 0 is the fixed prior).
+    """
+    prior = config.bm25_weight
+    if config.sureness > 0.0:
+        sure_bm25 = max(margin(z_bm25, config.margin_runners_up), 1e-6) ** config.sureness
+        sure_dense = max(margin(z_dense, config.margin_runners_up), 1e-6) ** config.sureness
+        prior = prior * sure_bm25 / (prior * sure_bm25 + (1.0 - prior) * sure_dense)
+    return prior * coverage
+
+
 def fuse(dense: np.ndarray, bm25: np.ndarray, coverage: float, config: FusionConfig) -> np.ndarray:
-    """Convex mix of z-scores, BM25 weighted by how much of the question it can see."""
-    weight = config.bm25_weight * coverage
-    return (1.0 - weight) * zscore(dense) + weight * zscore(bm25)
+    """Convex mix of z-scores, BM25 weighted by its coverage of the question and relative sureness."""
+    z_dense, z_bm25 = zscore(dense), zscore(bm25)
+    weight = bm25_share(z_dense, z_bm25, coverage, config)
+    return (1.0 - weight) * z_dense + weight * z_bm25
 
 
-def lift_sections(scores: np.ndarray, sections: np.ndarray, lift: float) -> np.ndarray:
-    """Pull each chunk towards its section's best score (sections: an id per chunk).
+def real_sections(keys: Sequence[tuple[str, str]], max_share: float) -> np.ndarray:
+    """Per section id (keys' distinct (doc_id, section path) in order): may it lift its chunks?
+
+    A real section has a heading, holds at least two chunks in one contiguous run (a heading met
+    again further on is a running header or a form's label, not an outline) and no more than
+    `max_share` of its document's chunks (otherwise it is the document itself).
+    """
+    ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    chunks = np.zeros(len(ids), dtype=np.int64)
+    runs = np.zeros(len(ids), dtype=np.int64)
+    per_doc: dict[str, int] = {}
+    previous = None
+    for key in keys:
+        chunks[ids[key]] += 1
+        runs[ids[key]] += key != previous
+        per_doc[key[0]] = per_doc.get(key[0], 0) + 1
+        previous = key
+    doc_sizes = np.array([per_doc[doc_id] for doc_id, _ in ids], dtype=np.int64)
+    headed = np.array([bool(path) for _, path in ids], dtype=bool)
+    return headed & (chunks >= 2) & (runs == 1) & (chunks <= max_share * doc_sizes)
+
+
+def lift_sections(scores: np.ndarray, sections: np.ndarray, liftable: np.ndarray, lift: float) -> np.ndarray:
+    """Pull each chunk of a real section towards its section's best score (sections: an id per chunk).
 
     `(1 - lift) * own + lift * best`: a section's best chunk keeps its score, its
     siblings rise with it, so the top hit never changes but a relevant section's
-    other passages outrank stray matches elsewhere.
+    other passages outrank stray matches elsewhere. Chunks of no real section keep their score.
     """
     if lift == 0.0 or len(scores) == 0:
         return scores
     best = np.full(int(sections.max()) + 1, -np.inf, dtype=np.float32)
     np.maximum.at(best, sections, scores)
-    return (1.0 - lift) * scores + lift * best[sections]
+    lifted = (1.0 - lift) * scores + lift * best[sections]
+    return np.where(liftable[sections], lifted, scores)

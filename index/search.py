@@ -2,39 +2,52 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 import numpy as np
 from reportqa import limits
+from reportqa.index.embedded import EmbeddedStore, section_ids
 from reportqa.index.embedder import Embedder
-from reportqa.index.fusion import FusionConfig, fuse, lift_sections
+from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sections
+from reportqa.index.protocol import ChunkStore
 from reportqa.index.store import IndexData
+from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import Hit, Mode
 
 
 class Searcher:
-    """A loaded index and the model that embeds questions for it."""
+    """A loaded index, the store that ranks its chunks and the model that embeds questions for it.
 
-    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionConfig = FusionConfig()):
+    `data` holds what answering reads (documents, chunks, sentences); `store` finds and scores
+    candidates — the embedded files by default, or a search engine holding the same index.
+    """
+
+    def __init__(
+        self, data: IndexData, embedder: Embedder, fusion: FusionConfig = FusionConfig(), store: ChunkStore | None = None
+    ):
         self.data = data
         self.embedder = embedder
         self.fusion = fusion
-        keys = [(c.doc_id, c.section) for c in data.chunks]
-        ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-        self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
+        self.store = store or EmbeddedStore(data)
+        self._section_ids = section_ids(data.chunks)
+        self._real_sections = real_sections([(c.doc_id, c.section) for c in data.chunks], fusion.section_max_share)
         self._sentence_ranges = _sentence_ranges(data)
         self._embed_lock = threading.Lock()
+        self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
-    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
-        return self.search_many([question], k=k, mode=mode)[0]
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None) -> list[Hit]:
+        return self.search_many([question], k=k, mode=mode, docs=docs)[0]
 
-    def search_many(self, questions: list[str], k: int = 5, mode: Mode = "hybrid") -> list[list[Hit]]:
-        """Batch search: questions are embedded together, then ranked one by one."""
+    def search_many(
+        self, questions: list[str], k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[list[Hit]]:
+        """Batch search: questions are embedded together, then ranked one by one (within `docs`, if given)."""
         mode = limits.mode(mode)
         k = limits.k(k)
         questions = [limits.question(q) for q in questions]
         vectors = self.embed(questions) if mode != "bm25" else None
         return [
-            self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
+            self.rank(q, None if vectors is None else vectors[i], k, mode, docs) for i, q in enumerate(questions)
         ]
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -42,30 +55,42 @@ class Searcher:
         with self._embed_lock:
             return self.embedder.embed_queries(texts)
 
-    def rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid") -> list[Hit]:
-        """Rank with an already embedded question (answering reuses the vector for sentences)."""
+    def rank(
+        self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[Hit]:
+        """Rank with an already embedded question (answering reuses the vector for sentences).
+
+        With `docs`, only chunks of those documents compete: every one of them is a candidate
+        (a chosen document may be small beside the rest of the index).
+        """
         n = self.fusion.candidates
+        allowed = None if docs is None else np.flatnonzero(np.isin(self._doc_ids, list(docs)))
         if mode == "dense":
-            positions, scores = self.data.dense.search(vector, max(n, k))
+            if allowed is not None:
+                scores, _ = self.store.scores(vector, [], allowed)
+                return self._hits(allowed, scores, {"dense": scores}, k)
+            positions, scores = self.store.dense_top(vector, max(n, k))
             return self._hits(positions, scores, {"dense": scores}, k)
-        tokens = self.data.bm25.tokenize(question)
-        bm25_all = self.data.bm25.scores(tokens)
+        tokens = bm25_tokens(question)
         if mode == "bm25":
             # Only chunks sharing a morpheme with the question: a zero score is no match, not a rank.
-            positions = np.argsort(-bm25_all, kind="stable")[: max(n, k)]
-            positions = positions[bm25_all[positions] > 0]
-            return self._hits(positions, bm25_all[positions], {"bm25": bm25_all[positions]}, k)
-        positions = self._candidates(vector, bm25_all, n)
-        dense = self._dense_with_sentences(vector, positions)
-        bm25 = bm25_all[positions]
-        coverage = self.data.bm25.coverage(tokens)
-        fused = fuse(dense, bm25, coverage, self.fusion)
-        final = lift_sections(fused, self._section_ids[positions], self.fusion.section_lift)
+            if allowed is None:
+                positions, scores = self.store.bm25_top(tokens, max(n, k))
+            else:
+                _, pool = self.store.scores(None, tokens, allowed)
+                order = np.argsort(-pool, kind="stable")[: max(n, k)]
+                order = order[pool[order] > 0]
+                positions, scores = allowed[order], pool[order]
+            return self._hits(positions, scores, {"bm25": scores}, k)
+        positions = self._candidates(vector, tokens, n) if allowed is None else allowed
+        chunk_dense, bm25 = self.store.scores(vector, tokens, positions)
+        dense = self._with_sentences(chunk_dense, vector, positions)
+        fused = fuse(dense, bm25, self.store.coverage(tokens), self.fusion)
+        final = lift_sections(fused, self._section_ids[positions], self._real_sections, self.fusion.section_lift)
         return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
 
-    def _dense_with_sentences(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def _with_sentences(self, dense: np.ndarray, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Chunk cosine mixed with the cosine of the chunk's best sentence (when sentences are indexed)."""
-        dense = self.data.dense.similarity(vector, positions)
         weight = self.fusion.sentence_weight
         if self.data.sentence_embeddings is None or weight == 0.0:
             return dense
@@ -76,14 +101,20 @@ class Searcher:
         )
         return (1.0 - weight) * dense + weight * best
 
-    def _candidates(self, vector: np.ndarray, bm25_all: np.ndarray, n: int) -> np.ndarray:
-        """Top-n of each method plus every sibling of their sections (so the lift can reach them)."""
-        dense_top, _ = self.data.dense.search(vector, n)
-        bm25_top = np.argsort(-bm25_all, kind="stable")[:n]
+    def _candidates(self, vector: np.ndarray, tokens: list[str], n: int) -> np.ndarray:
+        """Top-n of each method plus every sibling of their real sections (so the lift can reach them).
+
+        When fewer than n chunks share a morpheme, BM25's list is filled up with unmatched chunks in
+        index order, as a full ranking of zero scores lists them.
+        """
+        dense_top, _ = self.store.dense_top(vector, n)
+        bm25_top, _ = self.store.bm25_top(tokens, n)
+        if len(bm25_top) < n:
+            unmatched = np.setdiff1d(np.arange(min(n + len(bm25_top), len(self.data.chunks))), bm25_top)
+            bm25_top = np.concatenate([bm25_top, unmatched[: n - len(bm25_top)]])
         seeds = np.union1d(dense_top, bm25_top)
-        sections = np.unique(self._section_ids[seeds])
-        siblings = np.flatnonzero(np.isin(self._section_ids, sections))
-        return np.union1d(seeds, siblings)
+        lifted = seeds[self._real_sections[self._section_ids[seeds]]]
+        return np.union1d(seeds, self.store.section_members(lifted)) if len(lifted) else seeds
 
     def _hits(self, positions: np.ndarray, scores: np.ndarray, signals: dict[str, np.ndarray], k: int) -> list[Hit]:
         order = np.argsort(-scores, kind="stable")[:k]

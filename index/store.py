@@ -71,14 +71,17 @@ class Manifest:
 
 @dataclass
 class IndexData:
-    """Everything search and answering need, loaded in memory."""
+    """Everything search and answering need, loaded in memory.
+
+    `embeddings`, `dense` and `bm25` are None when a search engine (index/qdrant_store.py) ranks.
+    """
 
     manifest: Manifest
     documents: dict[str, Document]
     chunks: list[Chunk]
-    embeddings: np.ndarray
-    dense: DenseIndex
-    bm25: Bm25Index
+    embeddings: np.ndarray | None
+    dense: DenseIndex | None
+    bm25: Bm25Index | None
     sentences: list[SentenceSpan]
     sentence_embeddings: np.ndarray | None
 
@@ -130,7 +133,7 @@ def _document_row(doc: Document) -> dict:
     return asdict(doc)
 
 
-def _document_from_row(row: dict) -> Document:
+def document_from_row(row: dict) -> Document:
     row = dict(row)
     row["sections"] = [Section(**s) for s in row["sections"]]
     return Document(**row)
@@ -294,17 +297,18 @@ def read_manifest(name: str = DEFAULT_INDEX) -> Manifest:
     return _manifest_of(version, name)
 
 
-def check_compatible(manifest: Manifest, name: str, model: str, chunking: dict | None) -> None:
-    """Refuse an index made with another model or chunking, naming the command that fixes it."""
+def check_compatible(manifest: Manifest, name: str, model: str, chunking: dict | None, hint: str | None = None) -> None:
+    """Refuse an index made with another model or chunking, naming the command (`hint`) that fixes it."""
+    hint = hint or rebuild_hint(name)
     if manifest.model != model:
         raise IndexMismatch(
             f"index {name!r} was built with model {manifest.model!r}, not {model!r}; "
-            f"rebuild it: {rebuild_hint(name)} --model {model}"
+            f"rebuild it: {hint} --model {model}"
         )
     if chunking is not None and manifest.chunking != chunking:
         raise IndexMismatch(
             f"index {name!r} was built with chunking {manifest.chunking}, not {chunking}; "
-            f"rebuild it: {rebuild_hint(name)}"
+            f"rebuild it: {hint}"
         )
 
 
@@ -366,7 +370,7 @@ def load(name: str = DEFAULT_INDEX, model: str | None = None, chunking: dict | N
     data = IndexData(
         manifest=manifest,
         documents={
-            d.doc_id: d for d in _parse(version, name, "documents.jsonl", lambda p: list(map(_document_from_row, _read_jsonl(p))))
+            d.doc_id: d for d in _parse(version, name, "documents.jsonl", lambda p: list(map(document_from_row, _read_jsonl(p))))
         },
         chunks=_parse(version, name, "chunks.jsonl", lambda p: [Chunk.from_dict(row) for row in _read_jsonl(p)]),
         embeddings=embeddings,

@@ -2,19 +2,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from reportqa import limits
 from reportqa.errors import InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
-from reportqa.index.types import MODES, Mode
+from reportqa.index.tokenize import bm25_tokens
+from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, confidence
-from reportqa.qa.evidence import Candidate, SentenceTable
-from reportqa.qa.followup import contextual_query
+from reportqa.qa.cards import cite
+from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
+from reportqa.qa.followup import resolve
+from reportqa.qa.intent import Intent, read_intent
+from reportqa.qa.places import best_per_place, frames
+from reportqa.qa.subject import chunk_holding, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -29,7 +35,10 @@ class AnswerConfig:
     mode: Mode = "hybrid"
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
-    margin: float = 0.02  # a sentence joins the answer when it scores within this of the best
+    margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
+    list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
+    section_margin: float = 0.1  # …or within this, when it sits in the best place's section
+    weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
     def __post_init__(self) -> None:
@@ -56,29 +65,55 @@ class Answerer:
     def answer(
         self,
         question: str,
-        history: list[str] | None = None,
+        history: Sequence[Answer] = (),
         k: int | None = None,
         mode: Mode | None = None,
         use_llm: bool = True,
+        docs: Collection[str] | None = None,
     ) -> Answer:
-        """Answer `question`; `history` holds the earlier retrieval queries of a chat, newest last."""
+        """Answer `question`; `history` holds the chat's earlier answers, oldest first;
+        `docs` limits the search to those documents (doc_ids)."""
         question = limits.question(question)
         k = limits.k(self.config.k if k is None else k)
         mode = limits.mode(self.config.mode if mode is None else mode)
-        query = contextual_query(question, history or [])
-        lang = detect_lang(question)
+        context = resolve(question, history)
+        query = context.query
+        if context.orphaned:
+            lang = detect_lang(question)
+            return Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=0.0, lang=lang, query=query)
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embed(texts)
-        hits = self.searcher.rank(query, vectors[0], k, mode)
-        tokens = self.searcher.data.bm25.tokenize(question)
+        hits = self.searcher.rank(query, vectors[0], k, mode, docs)
+        return self.answer_hits(question, query, vectors[-1], hits, use_llm)
+
+    def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:
+        """Answer questions in turn as one chat: each sees the earlier answers as its history."""
+        answers: list[Answer] = []
+        for question in questions:
+            answers.append(self.answer(question, history=answers, k=k, mode=mode, use_llm=use_llm))
+        return answers
+
+    def answer_from(self, question: str, chunks: list[Chunk]) -> Answer:
+        """Answer from given passages instead of retrieved ones (evaluation: the answer step alone)."""
+        vector = self.searcher.embed([limits.question(question)])[0]
+        hits = [Hit(rank, 1.0, chunk) for rank, chunk in enumerate(chunks, 1)]
+        return self.answer_hits(question, question, vector, hits, use_llm=False)
+
+    def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
+        """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
+        lang = detect_lang(question)
+        tokens = bm25_tokens(question)
         wants_number = asks_quantity(question)
-        candidates = self.sentences.score(vectors[-1], tokens, hits, wants_number)
-        sure = self._confidence(question, lang, candidates, wants_number)
+        intent = read_intent(question)
+        several = is_list_question(query) or intent.wants_entity
+        pool = [*hits, *self._section_siblings(hits)] if several else hits
+        candidates = self.sentences.score(vector, tokens, pool, wants_number, intent, self.config.weights)
+        sure = self._confidence(query, lang, candidates, wants_number)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, candidates, hits[0].chunk, query, vectors[-1], tokens)
+        extractive = self._extractive(base, candidates, query, intent)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
@@ -86,57 +121,79 @@ class Answerer:
     def _confidence(self, question: str, lang: str, candidates: list[Candidate], wants_number: bool) -> float:
         if not candidates:
             return 0.0
-        best = candidates[0]
+        best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
         return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
 
-    def _extractive(
-        self, base: Answer, candidates: list[Candidate], top: Chunk, query: str, vector: np.ndarray, tokens: list[str]
-    ) -> Answer:
-        as_list = is_list_question(query)
-        chosen = self._list_items(candidates, top, vector, set(tokens)) if as_list else self._best_sentences(candidates)
-        citations = [Citation(n, c.chunk, c.highlight, c.score) for n, c in enumerate(chosen, 1)]
-        text = compose([c.text for c in chosen], base.lang, as_list)
+    def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
+        items = self._list_items(candidates, intent) if is_list_question(query) else []
+        as_list = len(items) >= 2
+        chosen = _distinct([with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))])
+        citations, numbers = cite(chosen, self.searcher.data.documents)
+        text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
 
+    def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
+        """The other chunks of the top hit's section, ranked with it: a question asking for several
+        names or cases finds them in sibling paragraphs under one heading."""
+        if not hits:
+            return []
+        top, taken = hits[0], {h.chunk.id for h in hits}
+        return [
+            Hit(top.rank, 0.0, c)
+            for c in self.searcher.data.chunks
+            if c.doc_id == top.chunk.doc_id and c.section == top.chunk.section and c.id not in taken
+        ]
+
     def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best sentence and close seconds, by relevance, without repeats."""
-        best = candidates[0].score
+        """The best sentence and close seconds, by choice, without repeats."""
+        best = candidates[0].choice
         chosen: list[Candidate] = []
         for candidate in candidates:
-            if candidate.score < best - self.config.margin or len(chosen) == self.config.max_sentences:
+            if candidate.choice < best - self.config.margin or len(chosen) == self.config.max_sentences:
                 break
             if candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
         return chosen
 
-    def _list_items(self, candidates: list[Candidate], top: Chunk, vector: np.ndarray, wanted: set[str]) -> list[Candidate]:
-        """One item per paragraph of the top hit's section: its lead sentence, in report order.
+    def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
+        """One item per place, in document order, when at least two places answer comparably; else empty.
 
-        A list's items sit in sibling paragraphs under one heading (the section lift
-        put that section first); a paragraph's first sentence names its case even
-        when another of its sentences matched better. A section with more paragraphs
-        than `list_items` keeps those whose best sentence is closest to the question
-        (by cosine: lexical overlap favours the paragraph repeating the heading's words).
+        A place is a paragraph, ranked by its best sentence; sentences framing a section (its
+        introduction, a closing summary) are never items. Once two places are within `list_margin`,
+        the sibling paragraphs of the best one's section within `section_margin` join too (a list's
+        cases sit under one heading). When the question asks for names, a place must name something
+        specific, and its item is the first sentence of the paragraph that does (it names the case).
         """
-        document = self.searcher.data.documents[top.doc_id]
-        section = next((s for s in document.sections if s.path == top.section and s.start <= top.start < s.end), None)
-        if section is None:
-            return self._best_sentences(candidates)
-        items: list[tuple[float, Candidate]] = []
-        for start, end in _paragraphs(document.text, section.start, section.end):
-            rows = self.sentences.rows_within(top.doc_id, start, end)
-            if not rows or not _is_sentence(document.text[start:end]):
-                continue
-            scored = [self.sentences.candidate(r, self._chunk_for(r), 0, vector, wanted) for r in rows]
-            items.append((max(c.dense for c in scored), scored[0]))
-        keep = sorted(range(len(items)), key=lambda i: -items[i][0])[: self.config.list_items]
-        return [items[i][1] for i in sorted(keep)]
+        table = self.sentences
+        places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
+        if intent.wants_entity:
+            places = [named for named in map(self._naming_sentence, places) if named is not None]
+        if len(places) < 2 or places[1].choice < places[0].choice - self.config.list_margin:
+            return []
+        top = places[0]
+        items = [
+            p
+            for p in places
+            if p.choice >= top.choice - self.config.list_margin
+            or ((p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin)
+        ]
+        return sorted(items[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start))
 
-    def _chunk_for(self, row: int) -> Chunk:
-        """The first chunk holding a sentence's start: what a list item cites."""
-        span = self.searcher.data.sentences[row]
-        return next(c for c in self.searcher.data.chunks if c.doc_id == span.doc_id and c.start <= span.start < c.end)
+    def _naming_sentence(self, place: Candidate) -> Candidate | None:
+        """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
+        table = self.sentences
+        row = place.position
+        while row > 0 and table.paragraph[row - 1] == table.paragraph[place.position]:
+            row -= 1
+        while row < len(table.paragraph) and table.paragraph[row] == table.paragraph[place.position]:
+            if table.specific_names[row]:
+                span = table.data.sentences[row]
+                moved = replace(place, position=row, start=span.start, end=span.end)
+                chunk = place.chunk if place.chunk.start <= span.start < place.chunk.end else chunk_holding(table.data, moved, span.start)
+                return None if chunk is None else replace(moved, chunk=chunk)
+            row += 1
+        return None
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""
@@ -161,21 +218,13 @@ class Answerer:
         return replace(extractive, text=llm_client.renumber(text, cited), citations=citations, method="llm")
 
 
-def _is_sentence(paragraph: str) -> bool:
-    """Prose, not a table of contents or a label: long enough and ending like a sentence."""
-    text = paragraph.strip()
-    return len(text) >= 20 and text[-1] in ".?!다)”’\""
-
-
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the blank-line separated paragraphs inside [start, end)."""
-    spans, cursor = [], start
-    for block in text[start:end].split("\n\n"):
-        stripped = block.strip()
-        if stripped:
-            offset = text.index(stripped, cursor)
-            spans.append((offset, offset + len(stripped)))
-            cursor = offset + len(stripped)
-        else:
-            cursor += len(block)
-    return spans
+def _distinct(chosen: list[Candidate]) -> list[Candidate]:
+    """Drop a sentence another chosen span already quotes (a subject brought in may be one of them)."""
+    return [
+        c
+        for i, c in enumerate(chosen)
+        if not any(
+            j != i and d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)
+            for j, d in enumerate(chosen)
+        )
+    ]

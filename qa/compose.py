@@ -38,12 +38,12 @@ def holds_number(sentence: str) -> bool:
     return bool(_DIGIT.search(sentence))
 
 
-def compose(sentences: list[str], lang: str, as_list: bool) -> str:
-    """Join cited sentences (already numbered 1..n in order) into the answer text."""
-    quoted = [f"“{s}” [{n}]" if lang == "en" else f"{s} [{n}]" for n, s in enumerate(sentences, 1)]
+def compose(quoted: list[tuple[str, int]], lang: str, as_list: bool) -> str:
+    """Join the quoted sentences, each followed by the number of the citation it comes from."""
+    marked = [f"“{s}” [{n}]" if lang == "en" else f"{s} [{n}]" for s, n in quoted]
     lead = LEAD_IN.get((lang, "list" if as_list else "single"))
     if as_list:
-        body = "\n".join(f"- {q}" for q in quoted)
+        body = "\n".join(f"- {q}" for q in marked)
         return f"{lead}\n{body}" if lead else body
-    body = " ".join(quoted)
+    body = " ".join(marked)
     return f"{lead} {body}" if lead else body

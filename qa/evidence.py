@@ -1,26 +1,51 @@
-"""Candidate sentences for an answer and how well each answers the question.
+"""Candidate sentences for an answer: how close each is to the question (relevance, which confidence
+reads) and how well it answers it (choice, which picks the quoted sentences).
 
-Sentence embeddings were computed at index time, so scoring a question's
-candidates costs one matrix-vector product; Kiwi morphemes of every sentence are
-computed once per loaded index for the lexical overlap Korean questions need.
+Sentence embeddings were computed at index time, so scoring a question's candidates costs one
+matrix-vector product; Kiwi morphemes and names of every sentence are computed once per loaded index.
+Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
+passage about it), the question's own names and numbers, a name when the question asks for one, and
+a definition when it asks what a term stands for. The weights are fitted on the report's question set
+and KorQuAD together (README "Answers").
 """
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 from reportqa.index.store import IndexData
-from reportqa.index.tokenize import bm25_tokens_many
+from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
+from reportqa.ingest.korean import PARAGRAPH_BREAK, kiwi
 from reportqa.ingest.types import Chunk
 from reportqa.qa.compose import holds_number
+from reportqa.qa.intent import NAME_TAGS, Intent
 
-# A sentence's score: cosine to the question, plus this much per unit of
+# A sentence's relevance: cosine to the question, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
 # A question asking for a quantity prefers sentences that hold a number by this much.
 NUMBER_BONUS = 0.08
+# A name in more than this share of the index's sentences ("일본") names no particular thing.
+COMMON_NAME_SHARE = 0.02
+_DEFINES = re.compile(
+    r"[A-Za-z]{2,}\s*[:：]\s*[A-Z]|\b[A-Z]{2,}\s*\(\s*[A-Z][a-z]|의 약자|약칭|줄임말|(이)?란\s|(이)?라(고|는)\s*(한다|부른다|불린다|일컫)"
+    r"|(을|를)\s*(말|뜻|의미)한다|stands? for",
+)
+
+
+@dataclass(frozen=True)
+class ChoiceWeights:
+    """How much each cue adds to a sentence's relevance when choosing what to quote."""
+
+    context: float = 0.0  # times the best cosine of its neighbours in the same paragraph (swept: no gain)
+    names: float = 0.0  # times the share of the question's names and numbers it contains (swept: hurts)
+    entity: float = 0.02  # when the question asks for a name and it names something specific
+    definition: float = 0.1  # when the question asks for a definition and it is shaped like one (flat in the sweep)
+    rank: float = 0.005  # times the rank of its chunk among the hits, minus one (a cost)
 
 
 @dataclass(frozen=True)
@@ -32,9 +57,10 @@ class Candidate:
     hit_rank: int
     start: int  # offsets into the cleaned document
     end: int
-    score: float
+    score: float  # relevance: what confidence reads
     dense: float
     lexical: float
+    choice: float = 0.0  # relevance plus the answer cues: what picks the quoted sentences
 
     @property
     def highlight(self) -> tuple[int, int]:
@@ -47,8 +73,17 @@ class Candidate:
         return self.chunk.text[s:e].strip()
 
 
+@dataclass(frozen=True)
+class SentenceFacts:
+    """What scoring needs of one sentence, computed once per index."""
+
+    tokens: frozenset[str]  # content morphemes (as BM25 matches them)
+    names: frozenset[str]  # proper nouns, foreign words, hanja, numbers (lower-cased)
+    defines: bool  # shaped like a definition ("GNT : Global Niche Top", "…의 약자")
+
+
 class SentenceTable:
-    """The index's sentences, with their morphemes, looked up by chunk span."""
+    """The index's sentences, with their morphemes and names, looked up by chunk span."""
 
     def __init__(self, data: IndexData):
         if data.sentence_embeddings is None:
@@ -58,31 +93,93 @@ class SentenceTable:
         for row, span in enumerate(data.sentences):
             self._rows_by_doc.setdefault(span.doc_id, []).append(row)
 
+    def text(self, row: int) -> str:
+        span = self.data.sentences[row]
+        return self.data.documents[span.doc_id].text[span.start : span.end]
+
     @cached_property
-    def tokens(self) -> list[set[str]]:
-        texts = [self.data.documents[s.doc_id].text[s.start : s.end] for s in self.data.sentences]
-        return [set(t) for t in bm25_tokens_many(texts)]
+    def facts(self) -> list[SentenceFacts]:
+        analysed = kiwi().tokenize([self.text(r) for r in range(len(self.data.sentences))])
+        facts = []
+        for row, tokens in enumerate(analysed):
+            content = frozenset(t.form.lower() if t.tag == "SL" else t.form for t in tokens if t.tag.split("-")[0] in CONTENT_TAGS)
+            names = frozenset(t.form.lower() for t in tokens if t.tag in NAME_TAGS)
+            facts.append(SentenceFacts(content, names, bool(_DEFINES.search(self.text(row)))))
+        return facts
+
+    @cached_property
+    def specific_names(self) -> list[frozenset[str]]:
+        """Per sentence, its proper nouns that are rare in the index: names of particular things."""
+        counts = Counter(n for f in self.facts for n in f.names)
+        limit = max(2.0, COMMON_NAME_SHARE * len(self.facts))
+        return [frozenset(n for n in f.names if counts[n] <= limit and not n.isdigit()) for f in self.facts]
+
+    @cached_property
+    def paragraph(self) -> list[int]:
+        """Per sentence, a paragraph number: sentences share one when no blank line lies between them."""
+        numbers, current = [], 0
+        for row, span in enumerate(self.data.sentences):
+            previous = self.data.sentences[row - 1] if row else None
+            if previous is not None and (
+                previous.doc_id != span.doc_id
+                or PARAGRAPH_BREAK.search(self.data.documents[span.doc_id].text[previous.end : span.start])
+            ):
+                current += 1
+            numbers.append(current)
+        return numbers
+
+    def neighbours(self, row: int) -> list[int]:
+        """The sentences just before and after, within the same paragraph."""
+        return [r for r in (row - 1, row + 1) if 0 <= r < len(self.paragraph) and self.paragraph[r] == self.paragraph[row]]
 
     def rows_within(self, doc_id: str, start: int, end: int) -> list[int]:
         """Sentences overlapping [start, end) of a document, in text order."""
         return [r for r in self._rows_by_doc.get(doc_id, []) if self.data.sentences[r].start < end and self.data.sentences[r].end > start]
 
     def candidate(self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str]) -> Candidate:
-        """Score one sentence: cosine to the question plus lexical overlap."""
+        """Relevance of one sentence: cosine to the question plus lexical overlap."""
         span = self.data.sentences[row]
         dense = float(self.data.sentence_embeddings[row] @ vector)
-        lexical = len(wanted & self.tokens[row]) / len(wanted) if wanted else 0.0
-        return Candidate(row, chunk, hit_rank, span.start, span.end, dense + LEXICAL_WEIGHT * lexical, dense, lexical)
+        lexical = len(wanted & self.facts[row].tokens) / len(wanted) if wanted else 0.0
+        score = dense + LEXICAL_WEIGHT * lexical
+        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score)
 
-    def score(self, vector: np.ndarray, question_tokens: list[str], hits: list[Hit], wants_number: bool = False) -> list[Candidate]:
-        """Every sentence of the hits' chunks, best first; a sentence in two chunks is cited from the better-ranked."""
+    def score(
+        self,
+        vector: np.ndarray,
+        question_tokens: list[str],
+        hits: list[Hit],
+        wants_number: bool = False,
+        intent: Intent | None = None,
+        weights: ChoiceWeights = ChoiceWeights(),
+    ) -> list[Candidate]:
+        """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked."""
         wanted = set(question_tokens)
         seen: dict[int, Candidate] = {}
         for hit in hits:
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
                     seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
-        candidates = seen.values()
+        candidates = list(seen.values())
         if wants_number:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if holds_number(c.text) else c for c in candidates]
-        return sorted(candidates, key=lambda c: -c.score)
+        cosines = self.data.sentence_embeddings @ vector if weights.context else None
+        candidates = [replace(c, choice=c.score + self._cues(c, intent, weights, cosines)) for c in candidates]
+        return sorted(candidates, key=lambda c: -c.choice)
+
+    def _cues(self, c: Candidate, intent: Intent | None, weights: ChoiceWeights, cosines: np.ndarray | None) -> float:
+        """What the answer cues add to a candidate's relevance."""
+        bonus = -weights.rank * (c.hit_rank - 1)
+        if cosines is not None:
+            bonus += weights.context * max((float(cosines[r]) for r in self.neighbours(c.position)), default=0.0)
+        if intent is None:
+            return bonus
+        facts = self.facts[c.position]
+        text = self.text(c.position).lower()
+        if intent.names:
+            bonus += weights.names * sum(name in text for name in intent.names) / len(intent.names)
+        if intent.wants_entity and self.specific_names[c.position] - set(intent.names):
+            bonus += weights.entity
+        if intent.wants_definition and facts.defines:
+            bonus += weights.definition
+        return bonus

@@ -75,7 +75,7 @@ def _citation_html(citation: Citation, turn: int, document_text: str) -> str:
     return (
         f'<div class="source" id="{cite_id(turn, citation.n)}">'
         f'<div class="source-head"><span class="source-n">[{citation.n}]</span>{_location(citation.chunk)}</div>'
-        f'<div class="excerpt">{_marked(citation.chunk.text, citation.highlight)}</div>'
+        f'<div class="excerpt">{_marked(citation.chunk.text, citation.highlights)}</div>'
         '<details class="in-document"><summary>Show in document</summary>'
         f"{_context_html(citation, document_text)}</details>"
         "</div>"
@@ -87,10 +87,14 @@ def _location(chunk: Chunk) -> str:
     return html.escape(chunk.heading or chunk.doc_id) + page
 
 
-def _marked(text: str, span: tuple[int, int]) -> str:
-    """`text` escaped, with the supporting sentence `span` in <mark>."""
-    start, end = span
-    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` escaped, with every supporting sentence span (sorted, disjoint) in <mark>."""
+    parts, cursor = [], 0
+    for start, end in spans:
+        start = max(start, cursor)
+        parts.append(f"{html.escape(text[cursor:start])}<mark>{html.escape(text[start:end])}</mark>")
+        cursor = max(cursor, end)
+    return "".join(parts) + html.escape(text[cursor:])
 
 
 def _context_html(citation: Citation, document_text: str) -> str:
@@ -99,5 +103,5 @@ def _context_html(citation: Citation, document_text: str) -> str:
     start, end = max(0, chunk.start - CONTEXT_CHARS), min(len(document_text), chunk.end + CONTEXT_CHARS)
     before = ("…" if start > 0 else "") + html.escape(document_text[start : chunk.start])
     after = html.escape(document_text[chunk.end : end]) + ("…" if end < len(document_text) else "")
-    excerpt = f'<span class="excerpt-in-doc">{_marked(chunk.text, citation.highlight)}</span>'
+    excerpt = f'<span class="excerpt-in-doc">{_marked(chunk.text, citation.highlights)}</span>'
     return f'<div class="context">{before}{excerpt}{after}</div>'

@@ -17,16 +17,31 @@ class Citation:
     chunk: Chunk
     highlight: tuple[int, int]  # offsets into chunk.text
     score: float
+    also: tuple[tuple[int, int], ...] = ()  # further supporting spans when one card serves several sentences
+
+    @property
+    def highlights(self) -> list[tuple[int, int]]:
+        """Every supporting span inside chunk.text, in text order."""
+        return sorted([self.highlight, *self.also])
 
     @property
     def sentence(self) -> str:
         return self.chunk.text[self.highlight[0] : self.highlight[1]]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [self.chunk.text[s:e] for s, e in self.highlights]
+
+    def document_spans(self) -> list[tuple[int, int]]:
+        """The supporting spans as offsets into the cleaned document."""
+        return [(self.chunk.start + s, self.chunk.start + e) for s, e in self.highlights]
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
             **self.chunk.public_dict(),
             "highlight": list(self.highlight),
+            "highlights": [list(span) for span in self.highlights],
             "score": round(self.score, 6),
         }
 
@@ -44,6 +59,11 @@ class Answer:
     method: str = "extractive"  # or "llm"
     notice: str | None = None  # e.g. why the LLM answer was replaced by the extractive one
     query: str | None = None  # the retrieval query, when a follow-up was resolved with context
+
+    @property
+    def quoted(self) -> list[str]:
+        """The document sentences the answer quotes, in citation order (empty when it abstains)."""
+        return [sentence for c in self.citations for sentence in c.sentences]
 
     def to_dict(self) -> dict:
         """The JSON shape of `reportqa ask --json`."""

@@ -43,7 +43,7 @@ def test_ask_json_shape(report_index: store.IndexData) -> None:
     assert set(payload) == {"question", "answer", "answerable", "confidence", "citations"}
     assert payload["answerable"] and "96%" in payload["answer"]
     citation = payload["citations"][0]
-    assert set(citation) == HIT_KEYS - {"rank"} | {"n", "highlight"}
+    assert set(citation) == HIT_KEYS - {"rank"} | {"n", "highlight", "highlights"}
     start, end = citation["highlight"]
     assert "96%" in citation["text"][start:end]
 
@@ -73,6 +73,36 @@ def test_batch_file_with_bad_json_is_a_one_line_error(report_index: store.IndexD
     batch.write_text("{not json\n", encoding="utf-8")
     code, _, err = run("search", "--batch", str(batch))
     assert code == 1 and "bad.jsonl:1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_ask_batch_lines_carry_their_history(report_index: store.IndexData, tmp_path: Path) -> None:
+    batch = tmp_path / "follow-ups.jsonl"
+    lines = [
+        {"id": "after-answer", "question": "그 회사는 어느 나라에 수출하나?", "history": ["타스크사는 어떤 제품을 만드나?"]},
+        {"id": "after-abstention", "question": "What products does it make?", "history": ["삼성전자의 반도체 투자 규모는 얼마인가?"]},
+    ]
+    batch.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    code, out, _ = run("ask", "--batch", str(batch), "--json")
+    assert code == 0
+    answered, refused = [json.loads(line) for line in out.splitlines()]
+    assert answered["id"] == "after-answer" and answered["answerable"]
+    assert "스페인" in answered["answer"] or "30개" in answered["answer"]
+    assert refused["id"] == "after-abstention" and not refused["answerable"] and refused["citations"] == []
+
+
+def test_ask_batch_history_must_be_a_list_of_questions(report_index: store.IndexData, tmp_path: Path) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"question": "그 회사는?", "history": "타스크사"}\n', encoding="utf-8")
+    code, _, err = run("ask", "--batch", str(batch))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "history" in err
+
+
+def test_chat_keeps_the_conversation(report_index: store.IndexData) -> None:
+    result = CliRunner().invoke(main, ["chat"], input="타스크사는 어떤 제품을 만드나?\n그 회사는 어느 나라에 수출하나?\n")
+    assert result.exit_code == 0, result.stderr
+    replies = result.stdout.split("confidence ")
+    assert len(replies) == 3  # two answers, each followed by its confidence
+    assert "바늘" in replies[0] and ("스페인" in replies[1] or "30개" in replies[1])
 
 
 def test_search_human_output_names_rank_section_and_offsets(report_index: store.IndexData) -> None:
@@ -197,4 +227,4 @@ def test_feedback_to_questions_writes_candidates(home: Path, tmp_path: Path) -> 
 
 def test_unknown_benchmark_is_a_one_line_error(home: Path) -> None:
     code, _, err = run("eval", "--benchmark", "nonesuch")
-    assert code == 1 and err.strip() == "Error: unknown benchmark 'nonesuch'; use korquad or squad:PATH"
+    assert code == 1 and err.strip() == "Error: unknown benchmark 'nonesuch'; use korquad, korquad-articles or squad:PATH"

@@ -40,12 +40,13 @@ def test_showcase_answer_links_each_marker_to_its_excerpt(chat: Chat) -> None:
         expect(reply).to_contain_text(place)
     markers = reply.locator("a.cite")
     assert markers.count() >= 3
+    cards = len(set(markers.all_inner_texts()))  # sentences from one place share its card
     markers.last.click()  # an excerpt below the fold of the sources panel scrolls into view
-    expect(chat.page.locator(f"#cite-1-{markers.count()} .excerpt mark")).to_be_in_viewport()
+    expect(chat.page.locator(f"#cite-1-{cards} .excerpt mark").first).to_be_in_viewport()
     reply.locator("a.cite", has_text="[1]").click()
     excerpt = chat.page.locator("#cite-1-1")
-    expect(excerpt.locator(".excerpt mark")).to_be_visible()
-    expect(excerpt.locator(".excerpt mark")).to_be_in_viewport()
+    expect(excerpt.locator(".excerpt mark").first).to_be_visible()
+    expect(excerpt.locator(".excerpt mark").first).to_be_in_viewport()
     expect(chat.page.locator(".source.cited")).to_have_attribute("id", "cite-1-1")  # the one highlighted
     expect(excerpt).to_contain_text("지역적 강점의 활용")  # its section path
     chat.page.evaluate("window.scrollTo(0, 0)")  # the picture shows the question too
@@ -58,7 +59,7 @@ def test_show_in_document_puts_the_excerpt_in_its_context(chat: Chat) -> None:
     source = chat.page.locator("#cite-1-1")
     source.get_by_text("Show in document").click()
     context = source.locator(".context")
-    expect(context.locator(".excerpt-in-doc mark")).to_contain_text("96%")
+    expect(context.locator(".excerpt-in-doc mark").first).to_contain_text("96%")
     outside = context.inner_text().replace(source.locator(".excerpt-in-doc").inner_text(), "")
     assert len(outside) > 200  # document text around the excerpt, not just the excerpt
 
@@ -68,7 +69,7 @@ def test_follow_up_resolves_against_the_earlier_question(chat: Chat) -> None:
     reply = chat.ask("그 회사는 어느 나라에 수출하나?")
     assert "스페인" in reply.inner_text() or "30개" in reply.inner_text()
     chat.replies.first.locator("a.cite", has_text="[1]").click()  # the first turn's sources are folded now
-    expect(chat.page.locator("#cite-1-1 .excerpt mark")).to_be_in_viewport()
+    expect(chat.page.locator("#cite-1-1 .excerpt mark").first).to_be_in_viewport()
 
 
 def test_thumbs_up_saves_one_feedback_line(chat: Chat, app_home: Path) -> None:
@@ -81,9 +82,20 @@ def test_thumbs_up_saves_one_feedback_line(chat: Chat, app_home: Path) -> None:
     assert entry["rating"] == "up" and entry["question"] == question
     assert "96%" in entry["answer"] and entry["time"]
     assert entry["citations"] and all(c["text"] and len(c["highlight"]) == 2 for c in entry["citations"])
-    assert [c["n"] for c in entry["citations"]] == list(range(1, reply.locator("a.cite").count() + 1))
+    assert [c["n"] for c in entry["citations"]] == list(range(1, len(set(reply.locator("a.cite").all_inner_texts())) + 1))
     time.sleep(0.5)
     assert len(_lines(log)) == len(before) + 1
+
+
+def test_one_card_per_place_with_every_quoted_sentence_marked(chat: Chat) -> None:
+    reply = chat.ask("나이 든 사람들을 회사에 보내 일하게 하는 사업을 하는 곳은?")
+    markers = reply.locator("a.cite").all_inner_texts()
+    cards = chat.page.locator("details.turn[open] .source")
+    assert cards.count() == len(set(markers))  # a place cited twice is one card
+    excerpts = cards.locator(".excerpt").all_inner_texts()
+    assert all(a not in b and b not in a for i, a in enumerate(excerpts) for b in excerpts[:i])
+    assert cards.locator(".excerpt mark").count() == len(markers)  # each quoted sentence marked in its card
+    expect(reply).to_contain_text("고령사")
 
 
 def test_unanswerable_question_says_the_report_does_not_cover_it(chat: Chat) -> None:

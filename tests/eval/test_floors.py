@@ -1,8 +1,10 @@
 """Quality floors on the bundled question set: measured values minus a small margin (README "Evaluation").
 
 Measured 2026-11-27: hybrid hit@5 0.987, budget@1200 0.987, MRR 0.871 (dense 0.962 / 0.937 / 0.806,
-bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.791, citation precision 0.627, abstention
+bm25 0.696 / 0.684 / 0.621); 2026-11-28 with the BM25 weight at 0.4: hybrid hit@5 0.987, MRR 0.888; answers: fact coverage 0.791, citation precision 0.627, abstention
 precision 1.00, recall 0.50 (7 of 14).
+Measured 2026-11-28 after issue 13: answer accuracy 0.861 (ko 0.880, en 0.828), fact coverage 0.861,
+citation precision 0.661, no answerable question refused.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def test_hybrid_retrieval_floors(eval_result: EvalResult) -> None:
     hybrid = eval_result.summary()["modes"]["hybrid"]
     assert hybrid["hit@5"] >= 0.95
     assert hybrid["budget@1200"] >= 0.95
-    assert hybrid["mrr"] >= 0.83
+    assert hybrid["mrr"] >= 0.85
 
 
 @pytest.mark.parametrize("metric", ["budget@1200", "mrr", "hit@5"])
@@ -31,7 +33,10 @@ def test_english_questions_are_served_by_the_hybrid(eval_result: EvalResult) -> 
 
 def test_answer_floors(answered_result: EvalResult) -> None:
     answers = answered_result.summary()["answers"]
-    assert answers["fact_coverage"] >= 0.74
-    assert answers["citation_precision"] >= 0.57
+    assert answers["answer_accuracy"] >= 0.82
+    assert answers["answer_accuracy[ko]"] >= 0.84 and answers["answer_accuracy[en]"] >= 0.78
+    assert answers["refused_answerable"] == 0.0
+    assert answers["fact_coverage"] >= 0.82
+    assert answers["citation_precision"] >= 0.62
     assert answers["abstention_precision"] >= 0.9
     assert answers["abstention_recall"] >= 0.42

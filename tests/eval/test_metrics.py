@@ -129,3 +129,12 @@ def test_mean_skips_undefined_and_percentile() -> None:
     assert metrics.mean([None]) is None
     assert metrics.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert metrics.percentile([], 95) is None
+
+
+def test_answer_accuracy_reads_the_quoted_sentences() -> None:
+    quotes = ["사바에시는 안경테의 96%를 만든다", "이마바리는 수건 산지다"]
+    assert metrics.answer_accuracy(["사바에시는  안경테의 96%를 만든다."], quotes, per_item=False) == 1.0
+    assert metrics.answer_accuracy(["사바에시는 안경테의 96%를 만든다."], quotes, per_item=True) == 0.5
+    assert metrics.answer_accuracy(["사바에시는 안경테의", "96%를 만든다."], quotes[:1], per_item=False) == 1.0  # consecutive
+    assert metrics.answer_accuracy([], quotes, per_item=False) == 0.0  # an abstention quotes nothing
+    assert metrics.answer_accuracy(["무엇이든"], [], per_item=False) is None

@@ -109,7 +109,16 @@ def answered(searcher: Searcher) -> EvalResult:
 
 def test_answer_metrics(answered: EvalResult) -> None:
     answers = answered.summary()["answers"]
-    assert list(answers) == ["fact_coverage", "citation_precision", "abstention_precision", "abstention_recall", "p50_ms"]
+    by = [name for name in answers if name.startswith("answer_accuracy[")]
+    assert by == [f"answer_accuracy[{v}]" for v in ("en", "ko", "factoid", "how", "list", "number", "why")]
+    assert [n for n in answers if n not in by] == [
+        "answer_accuracy", "refused_answerable", "fact_coverage", "citation_precision", "abstention_precision", "abstention_recall", "p50_ms"
+    ]
+    assert answers["refused_answerable"] == 0.0
+    # quoting the whole top chunk holds the evidence exactly when that chunk does (lists: per quote)
+    assert answers["answer_accuracy[number]"] == pytest.approx(
+        sum(a.citations[0]["holds_evidence"] for a in answered.answers if a.type == "number") / sum(a.type == "number" for a in answered.answers)
+    )
     # one citation per answerable question, the top hybrid chunk: its precision is hybrid hit@1
     assert answers["citation_precision"] == pytest.approx(answered.summary()["modes"]["hybrid"]["hit@1"])
     assert answers["abstention_precision"] is None  # it never abstained
@@ -125,6 +134,6 @@ def test_answer_metrics(answered: EvalResult) -> None:
 
 def test_report_shows_answer_metrics(answered: EvalResult, tmp_path: Path) -> None:
     text = write_report(answered, tmp_path).read_text(encoding="utf-8")
-    for name in ("fact_coverage", "citation_precision", "abstention_precision", "abstention_recall"):
+    for name in ("answer_accuracy", "answer_accuracy[ko]", "fact_coverage", "citation_precision", "abstention_precision", "abstention_recall"):
         assert f"| {name} |" in text
     assert "not evaluated" not in text

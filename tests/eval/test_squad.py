@@ -45,4 +45,4 @@ def test_squad_file_benchmark_from_the_cli(squad_file: Path, home: Path, embedde
 
 def test_unknown_benchmark_is_a_one_line_error(home: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "--benchmark", "mystery"])
-    assert result.exit_code == 1 and result.stderr.strip() == "Error: unknown benchmark 'mystery'; use korquad or squad:PATH"
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: unknown benchmark 'mystery'; use korquad, korquad-articles or squad:PATH"

@@ -1,0 +1,88 @@
+"""`reportqa bench --store qdrant`: the Qdrant store at archive scale, on synthetic chunks.
+
+Chunks are random unit vectors with Zipf-distributed synthetic terms (no model, no Kiwi: the
+figures are the engine's), grouped 10 to a section and 100 to a document like real reports.
+Build = every point written through `QdrantWriter`; a query = the store calls one hybrid
+question makes (dense top-n, BM25 top-n, section siblings, candidate scores, coverage).
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from reportqa.eval.bench import BenchResult
+from reportqa.index.build import DocumentParts
+from reportqa.index.qdrant_store import QdrantStore, QdrantTarget, QdrantWriter
+from reportqa.ingest.types import Chunk, Document
+
+CHUNKS_PER_SECTION = 10
+CHUNKS_PER_DOCUMENT = 100
+TERMS_PER_CHUNK = 40
+VOCABULARY = 50_000
+CANDIDATES = 100  # FusionConfig.candidates
+
+
+def _terms(rng: np.random.Generator, count: int) -> list[str]:
+    return [f"t{i}" for i in np.minimum(rng.zipf(1.2, count), VOCABULARY)]
+
+
+def synthetic_parts(chunks: int, dim: int, seed: int = 0) -> list[DocumentParts]:
+    """Documents of 100 chunks in sections of 10; chunk text is its space-separated terms."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for d in range(0, chunks, CHUNKS_PER_DOCUMENT):
+        size = min(CHUNKS_PER_DOCUMENT, chunks - d)
+        doc_id = f"doc{d // CHUNKS_PER_DOCUMENT:06d}"
+        vectors = rng.normal(size=(size, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        made = []
+        for i in range(size):
+            text = " ".join(_terms(rng, TERMS_PER_CHUNK))
+            made.append(Chunk(Chunk.make_id(doc_id, i, i + 1), doc_id, "", f"s{i // CHUNKS_PER_SECTION}", i, i + 1, text))
+        document = Document(doc_id, "synthetic", doc_id, "", f"sha-{doc_id}")
+        parts.append(DocumentParts(document, made, vectors, [], None))
+    return parts
+
+
+def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 20, folder: Path | None = None) -> BenchResult:
+    """Build a local-mode collection of `chunks` synthetic chunks, reopen it, time `queries` questions.
+
+    In memory unless `folder` is given: a local-mode folder commits every point to SQLite on its
+    own, which is what makes it slow to fill (README "Qdrant" has both figures).
+    """
+    result = BenchResult()
+    parts = synthetic_parts(chunks, dim)
+    where = "local mode, in memory" if folder is None else "local mode, folder"
+    target = QdrantTarget(in_memory=True) if folder is None else QdrantTarget(path=folder)
+    started, cpu = time.perf_counter(), time.process_time()
+    writer = QdrantWriter(target, "bench", "synthetic", dim, {"synthetic": True}, tokenize=lambda texts: [t.split() for t in texts])
+    for p in parts:
+        writer.put(p)
+    writer.commit([p.document.doc_id for p in parts], ["synthetic"])
+    result.add(f"{chunks:,} chunks: build ({where})", time.perf_counter() - started, "s")
+    result.add(f"{chunks:,} chunks: build CPU time (steadier on a shared machine)", time.process_time() - cpu, "s")
+    started = time.perf_counter()
+    engine = QdrantStore(target, "bench", None, None, client=writer.client if folder is None else None)
+    result.add(f"{chunks:,} chunks: open (load chunks for answering)", time.perf_counter() - started, "s")
+    rng = np.random.default_rng(1)
+    latencies, cpu = [], time.process_time()
+    for _ in range(queries):
+        vector = rng.normal(size=dim).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        tokens = _terms(rng, 5)
+        started = time.perf_counter()
+        dense, _ = engine.dense_top(vector, CANDIDATES)
+        lexical, _ = engine.bm25_top(tokens, CANDIDATES)
+        seeds = np.union1d(dense, lexical)
+        candidates = np.union1d(seeds, engine.section_members(seeds))
+        engine.scores(vector, tokens, candidates)
+        engine.coverage(tokens)
+        latencies.append((time.perf_counter() - started) * 1000)
+    cpu_ms = (time.process_time() - cpu) * 1000 / queries
+    engine.close()
+    result.add(f"{chunks:,} chunks: hybrid query p50", statistics.median(latencies), "ms")
+    result.add(f"{chunks:,} chunks: hybrid query p95", float(np.percentile(latencies, 95)), "ms")
+    result.add(f"{chunks:,} chunks: hybrid query mean CPU time", cpu_ms, "ms")
+    return result

@@ -1,0 +1,125 @@
+"""Fit the few weights that choose an answer's sentences, on the report's set and KorQuAD together.
+
+Retrieval does not depend on these weights, so every question is searched once and only the
+sentence choice is replayed per setting: a grid costs seconds per point, not a full evaluation.
+The objective is the mean answer accuracy of three groups weighted equally (report questions,
+KorQuAD end to end, KorQuAD given the gold paragraph), so no single set, let alone a single
+question, decides a weight. Run: `python -m reportqa.eval.sweep` (prints the table for README).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+from reportqa.eval import metrics
+from reportqa.eval.korquad import default_path, read_squad
+from reportqa.eval.korquad_answers import GoldSpan, quotes_gold, sample, sample_index
+from reportqa.eval.questions import load_questions
+from reportqa.index.api import open_searcher
+from reportqa.index.search import Searcher
+from reportqa.index.types import Hit
+from reportqa.qa.answer import AnswerConfig, Answerer
+from reportqa.qa.evidence import ChoiceWeights
+from reportqa.qa.types import Answer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One question, searched once, and how to score its answer."""
+
+    group: str
+    question: str
+    vector: np.ndarray
+    hits: list[Hit]
+    score: Callable[[Answer], float | None]
+
+
+def _searched(searcher: Searcher, question: str, k: int) -> tuple[np.ndarray, list[Hit]]:
+    vector = searcher.embedder.embed_queries([question])[0]
+    return vector, searcher.rank(question, vector, k, "hybrid")
+
+
+def report_cases(answerer: Answerer) -> list[Case]:
+    cases = []
+    for q in load_questions():
+        if q.answerable:
+            vector, hits = _searched(answerer.searcher, q.question, answerer.config.k)
+            cases.append(Case("report", q.question, vector, hits, lambda a, q=q: metrics.answer_accuracy(a.quoted, q.evidence, q.type == "list")))
+    return cases
+
+
+def korquad_cases(answerer: Answerer, golds: list[GoldSpan]) -> list[Case]:
+    chunks: dict[str, list] = {}
+    for chunk in answerer.searcher.data.chunks:
+        chunks.setdefault(chunk.doc_id, []).append(chunk)
+    cases = []
+    for gold in golds:
+        vector, hits = _searched(answerer.searcher, gold.question, answerer.config.k)
+        scored = lambda a, g=gold: float(quotes_gold(a, g))  # noqa: E731
+        cases.append(Case("korquad e2e", gold.question, vector, hits, scored))
+        given = [Hit(rank, 1.0, c) for rank, c in enumerate(chunks[gold.doc_id], 1)]
+        cases.append(Case("korquad gold", gold.question, vector, given, scored))
+    return cases
+
+
+def replay(pairs: list[tuple[Answerer, Case]], config: AnswerConfig) -> dict[str, float]:
+    """Mean accuracy per group, and their mean ("objective"), under `config`."""
+    groups: dict[str, list[float | None]] = {}
+    for answerer, case in pairs:
+        answerer.config = config
+        answer = answerer.answer_hits(case.question, case.question, case.vector, case.hits)
+        groups.setdefault(case.group, []).append(case.score(answer))
+    means = {group: metrics.mean(values) or 0.0 for group, values in groups.items()}
+    return {**means, "objective": float(np.mean(list(means.values())))}
+
+
+def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[float]], rounds: int = 2) -> tuple[AnswerConfig, list[dict]]:
+    """Each weight in turn set to its best grid value, the others held; `rounds` passes. Returns the log."""
+    config = AnswerConfig()
+    weight_names = {f.name for f in fields(ChoiceWeights)}
+    history = [{"setting": "start", **replay(pairs, config)}]
+    for _, (name, values) in itertools.product(range(rounds), grid.items()):
+        trials = []
+        for value in values:
+            trial = replace(config, weights=replace(config.weights, **{name: value})) if name in weight_names else replace(config, **{name: value})
+            trials.append((replay(pairs, trial), value, trial))
+        best = max(trials, key=lambda t: t[0]["objective"])
+        for scores, value, _ in trials:
+            history.append({"setting": f"{name}={value}", **scores})
+        config = best[2]
+        log.info("%s=%s → %.3f", name, best[1], best[0]["objective"])
+    return config, history
+
+
+GRID = {
+    "context": [0.0, 0.05, 0.1, 0.2],
+    "names": [0.0, 0.05, 0.1, 0.2],
+    "entity": [0.0, 0.02, 0.05, 0.1],
+    "definition": [0.0, 0.05, 0.1, 0.2],
+    "rank": [0.0, 0.005, 0.01, 0.02],
+    "margin": [0.01, 0.02, 0.03],
+    "list_margin": [0.02, 0.04, 0.06, 0.08],
+}
+
+
+def main(articles: int = 8, questions: int = 100, rounds: int = 1) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    report = Answerer(open_searcher())
+    path = default_path()
+    answer_sample = sample(read_squad(path), path, articles)
+    korquad = Answerer(Searcher(sample_index(answer_sample, report.searcher.embedder), report.searcher.embedder))
+    pairs = [(report, c) for c in report_cases(report)] + [(korquad, c) for c in korquad_cases(korquad, answer_sample.golds[:questions])]
+    config, history = coordinate_search(pairs, GRID, rounds)
+    print("| setting | report | korquad e2e | korquad gold | objective |\n|---|---:|---:|---:|---:|")
+    for row in history:
+        print(f"| {row['setting']} | {row['report']:.3f} | {row['korquad e2e']:.3f} | {row['korquad gold']:.3f} | {row['objective']:.3f} |")
+    print(config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "it") gets the earlier
+sentence naming what it refers to, so the answer says which company it means."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from reportqa.index.store import IndexData
+from reportqa.ingest.types import Chunk
+from reportqa.qa.evidence import Candidate, SentenceTable
+
+_CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
+_REFERS_BACK_KO = re.compile(
+    "^" + _CONNECTIVE + r"(이|그|동|해당|이들|그들|같은)\s?(회사|기업|업체|곳|지역|도시|시|사|제품|기술|단체|기관|인물)?(들)?(은|는|이|가|의|도|에서|에게|으로|로)\s"
+    r"|^" + _CONNECTIVE + r"(同社|동사)"
+)
+_REFERS_BACK_EN = re.compile(r"^(it|its|they|their|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
+LOOK_BACK = 3  # sentences searched for the name, within the paragraph
+
+
+def refers_back(sentence: str) -> bool:
+    """Does the sentence open by pointing at something named before it?"""
+    text = sentence.strip()
+    return bool(_REFERS_BACK_KO.search(text) or _REFERS_BACK_EN.search(text))
+
+
+def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
+    """The candidate, its span reaching back to the nearest earlier sentence (same paragraph) that names
+    something specific, when it refers back; cited from a chunk holding both (unchanged when none does)."""
+    if not refers_back(table.text(candidate.position)):
+        return candidate
+    row = candidate.position
+    for back in range(1, LOOK_BACK + 1):
+        earlier = row - back
+        if earlier < 0 or table.paragraph[earlier] != table.paragraph[row]:
+            return candidate
+        if table.specific_names[earlier]:
+            start = table.data.sentences[earlier].start
+            chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table.data, candidate, start)
+            return candidate if chunk is None else replace(candidate, start=start, chunk=chunk)
+    return candidate
+
+
+def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:
+    """The first chunk of the document holding [start, candidate.end), if any."""
+    doc = candidate.chunk.doc_id
+    return next((c for c in data.chunks if c.doc_id == doc and c.start <= start and candidate.end <= c.end), None)

@@ -1,0 +1,88 @@
+"""The failure classes of issue 13 on the real report: entity questions, definitions, the subject of a
+quoted sentence, list items that answer, follow-ups after an abstention, one card per place."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from reportqa.eval.questions import load_questions
+from reportqa.qa.answer import Answerer
+from reportqa.qa.places import frames
+from reportqa.qa.subject import refers_back
+from reportqa.qa.types import Answer
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def set_answers(answerer: Answerer) -> list[tuple[object, Answer]]:
+    return [(q, answerer.answer(q.question)) for q in load_questions() if q.answerable]
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("술을 마셨는지 숨으로 확인하는 기기를 만든 회사는?", "도카이전자"),
+        ("나이 든 사람들을 회사에 보내 일하게 하는 사업을 하는 곳은?", "고령사"),
+        ("Which company makes a breathalyser for business use?", "도카이전자"),
+    ],
+)
+def test_a_question_asking_for_a_company_is_answered_with_its_name(answerer: Answerer, question: str, name: str) -> None:
+    answer = answerer.answer(question)
+    assert answer.answerable
+    assert name in " ".join(answer.quoted)
+    assert not answer.text.startswith(("보고서가 드는 사례는", "The report gives these cases"))
+
+
+@pytest.mark.parametrize("question", ["What does GNT stand for?", "GNT는 무엇의 약자인가?"])
+def test_a_definition_question_quotes_the_sentence_that_spells_the_term_out(answerer: Answerer, question: str) -> None:
+    assert "Global Niche Top" in " ".join(answerer.answer(question).quoted)
+
+
+def test_no_quoted_sentence_leaves_its_subject_behind(set_answers: list) -> None:
+    """A quoted span never opens with "이 회사는"/"it": the sentence naming the subject comes with it."""
+    opening = [(q.id, s[:30]) for q, a in set_answers for s in a.quoted if refers_back(s)]
+    assert opening == []
+
+
+def test_the_subject_of_a_referring_sentence_is_quoted_and_highlighted(answerer: Answerer) -> None:
+    answer = answerer.answer("제약 분야의 분체 기술을 활용하는 회사는?")
+    quoted = " ".join(answer.quoted)
+    assert "이 회사는 제약 분야에서 축적한 분체 기술을 활용하고 있다" in quoted and "파우텍사" in quoted
+
+
+def test_list_items_are_never_a_section_introduction_or_summary(answerer: Answerer, set_answers: list) -> None:
+    table = answerer.sentences
+    for question, answer in set_answers:
+        if not answer.text.startswith(("보고서가 드는 사례는", "The report gives these cases")):
+            continue
+        for citation in answer.citations:
+            for start, end in citation.document_spans():
+                rows = table.rows_within(citation.chunk.doc_id, start, end)
+                assert not frames(table, rows[-1]), (question.id, citation.sentence[:40])
+
+
+def test_one_card_per_place(set_answers: list) -> None:
+    """No two citations of an answer show overlapping or touching text of one section."""
+    for question, answer in set_answers:
+        cards = [c.chunk for c in answer.citations]
+        for i, a in enumerate(cards):
+            for b in cards[:i]:
+                same = a.doc_id == b.doc_id and a.section == b.section
+                assert not (same and a.start <= b.end and b.start <= a.end), question.id
+        numbers = [int(n) for n in MARKER.findall(answer.text)]
+        assert sorted(set(numbers)) == [c.n for c in answer.citations]
+        assert list(dict.fromkeys(numbers)) == sorted(set(numbers))  # numbered in the answer's order
+
+
+def test_a_follow_up_after_an_abstention_abstains(answerer: Answerer) -> None:
+    first, follow = answerer.conversation(["삼성전자의 반도체 투자 규모는 얼마인가?", "What products does it make?"])
+    assert not first.answerable
+    assert not follow.answerable and follow.citations == []
+
+
+def test_a_follow_up_after_an_answer_inherits_its_subject(answerer: Answerer) -> None:
+    first, follow = answerer.conversation(["타스크사는 어떤 제품을 만드나?", "What does it export, and where?"])
+    assert first.answerable and follow.answerable
+    assert "타스크사" in follow.query
+
