@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 from reportqa.errors import ReportQAError
+from reportqa.documents_tab import documents_tab
 from reportqa.eval.feedback import FeedbackEntry, append_feedback
 from reportqa.eval.flow import EvalRun, evaluate_set
 from reportqa.eval.report import summary_table
@@ -27,6 +28,7 @@ from reportqa.eval.run import EvalResult
 from reportqa.eval.tables import answers_table, question_table
 from reportqa.index import store
 from reportqa.index.api import open_searcher
+from reportqa.index.search import Searcher
 from reportqa.index.types import MODES, Mode
 from reportqa.ingest.types import Document
 from reportqa.paths import data_home
@@ -74,6 +76,7 @@ a.cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-alig
 a.cite:hover { text-decoration: underline; }
 .answer-meta { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .6em; }
 .answer-notice { font-size: .85em; color: #b45309; margin-top: .4em; }
+.doc-error { color: #b91c1c; }
 """
 # A click on [n] scrolls its excerpt into view without jumping the page (the plain #cite-… link,
 # styled by :target, is the fallback without script: it puts the excerpt at the top of the window),
@@ -104,6 +107,7 @@ class Engine:
         self._loaded = threading.Event()
         self._answerer: Answerer | None = None
         self._error: str | None = None
+        self._shown: dict[str, Document] = {}
 
     def start(self) -> None:
         threading.Thread(target=self._load, name=f"load-index-{self.index_name}", daemon=True).start()
@@ -132,7 +136,20 @@ class Engine:
         return self._answerer
 
     def documents(self) -> dict[str, Document]:
-        return self.answerer().searcher.data.documents
+        """Every document of the index, and those removed since: earlier answers still show their excerpts."""
+        current = self.answerer().searcher.data.documents
+        self._shown.update(current)
+        return {**self._shown, **current}
+
+    def searcher(self) -> Searcher:
+        return self.answerer().searcher
+
+    def reload(self) -> None:
+        """Load the index again after documents were added or removed (the model stays loaded)."""
+        searcher = self.searcher()
+        data = store.load(self.index_name, model=searcher.embedder.name)
+        self._answerer = Answerer(Searcher(data, searcher.embedder, searcher.fusion), AnswerConfig(), self.llm)
+        log.info("index %r reloaded: %d documents", self.index_name, len(data.documents))
 
     def waiting_note(self) -> str:
         return f"⏳ {BUILDING_NOTE if self.first_start else LOADING_NOTE}"
@@ -172,12 +189,19 @@ def retrieval_history(turns: list[Answer | None]) -> list[Answer]:
 
 
 def reply(
-    engine: Engine, question: str, turns: list[Answer | None], k: int, mode: Mode, use_llm: bool
+    engine: Engine,
+    question: str,
+    turns: list[Answer | None],
+    k: int,
+    mode: Mode,
+    use_llm: bool,
+    docs: list[str] | None = None,
 ) -> tuple[Answer | None, str]:
-    """The answer and its chat HTML, or None and the error a user can act on."""
+    """The answer and its chat HTML, or None and the error a user can act on; `docs` (doc_ids)
+    limits the search, none ticked means every document."""
     try:
         history = retrieval_history(turns)
-        answer = engine.answerer().answer(question, history=history, k=k, mode=mode, use_llm=use_llm)
+        answer = engine.answerer().answer(question, history=history, k=k, mode=mode, use_llm=use_llm, docs=docs or None)
     except ReportQAError as error:
         return None, f'<p class="answer-error">{html.escape(str(error))}</p>'
     return answer, answer_html(answer, len(turns) + 1)
@@ -189,8 +213,10 @@ def answer_at(turns: list[Answer | None], message_index: int) -> Answer | None:
     return turns[turn] if is_reply and turn < len(turns) else None
 
 
-def chat_tab(engine: Engine) -> None:
-    """The chat, its settings and the sources panel: one tab, so others (evaluation) can sit beside it."""
+def chat_tab(engine: Engine) -> gr.CheckboxGroup:
+    """The chat, its settings and the sources panel: one tab, so others (evaluation) can sit beside it.
+
+    Returns the choice of documents to search, which the Documents tab keeps current."""
     turns = gr.State([])  # list[Answer | None], one per question; follow-ups read their retrieval queries
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
@@ -210,6 +236,9 @@ def chat_tab(engine: Engine) -> None:
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
             examples_label = "Examples (the last one follows up the 타스크사 question)"
             gr.Examples([[q] for q in EXAMPLES], inputs=[question], label=examples_label)
+            documents = gr.CheckboxGroup(
+                [], label="Search in (none ticked: all documents)", elem_id="chat-documents"
+            )
             with gr.Accordion("Settings", open=False):
                 k = gr.Slider(1, 20, value=AnswerConfig().k, step=1, label="Excerpts retrieved (top-k)")
                 mode = gr.Radio(list(MODES), value=AnswerConfig().mode, label="Search mode")
@@ -219,7 +248,13 @@ def chat_tab(engine: Engine) -> None:
             sources = gr.HTML(NO_SOURCES, elem_id="sources")
 
     def ask(
-        text: str, messages: list[dict], past: list[Answer | None], top_k: float, search_mode: Mode, llm_on: bool
+        text: str,
+        messages: list[dict],
+        past: list[Answer | None],
+        top_k: float,
+        search_mode: Mode,
+        llm_on: bool,
+        docs: list[str],
     ) -> Iterator[tuple[Any, ...]]:
         """Outputs: question box, chat, turns, sources. While the index loads, the chat says so first."""
         text = text.strip()
@@ -229,7 +264,7 @@ def chat_tab(engine: Engine) -> None:
         messages = [*messages, {"role": "user", "content": html.escape(text)}]
         if not engine.ready:
             yield "", [*messages, _bot(f"<p>{engine.waiting_note()}</p>")], gr.skip(), gr.skip()
-        answer, content = reply(engine, text, past, int(top_k), search_mode, llm_on)
+        answer, content = reply(engine, text, past, int(top_k), search_mode, llm_on, docs)
         past = [*past, answer]
         panel = sources_html(past, engine.documents()) if answer is not None else gr.skip()
         yield "", [*messages, _bot(content)], past, panel
@@ -240,10 +275,11 @@ def chat_tab(engine: Engine) -> None:
         if answer is not None and isinstance(data.liked, bool):
             append_feedback(FeedbackEntry.of(answer, "up" if data.liked else "down"))
 
-    inputs = [question, chat, turns, k, mode, use_llm]
+    inputs = [question, chat, turns, k, mode, use_llm, documents]
     gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources])
     chat.like(vote, [turns], None)
     chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
+    return documents
 
 
 # ---------------------------------------------------------------- evaluation
@@ -354,17 +390,21 @@ def eval_tab(engine: Engine) -> None:
     run.click(on_run, [upload, modes], [status, results, *shown])
 
 
-def build_app(engine: Engine) -> gr.Blocks:
-    """The page: a header with the index status, then tabs (the chat first)."""
+def build_app(engine: Engine, read_only: bool = False) -> gr.Blocks:
+    """The page: a header with the index status, then tabs (the chat first); `read_only` hides
+    adding and removing documents."""
     with gr.Blocks(title="reportqa", analytics_enabled=False) as demo:
         gr.Markdown("# reportqa\nCited answers from the report, offline. Every [n] links to the excerpt it quotes.")
         status = gr.Markdown(engine.status(), elem_id="status")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
-                chat_tab(engine)
+                chat_documents = chat_tab(engine)
+            with gr.Tab("Documents", id="documents-tab"):
+                listed, fill = documents_tab(engine, read_only, chat_documents)
             with gr.Tab("Evaluation", id="eval-tab"):
                 eval_tab(engine)
         demo.load(engine.status_updates, None, status, concurrency_limit=None, show_progress="hidden")
+        demo.load(fill, None, listed, concurrency_limit=None, show_progress="hidden")
     return demo
 
 
@@ -376,11 +416,14 @@ def launch(
     model: str | None = None,
     llm_url: str | None = None,
     block: bool = True,
+    read_only: bool | None = None,
 ) -> gr.Blocks:
-    """Serve the chat on index `index_name`; with block=False return at once (tests), then close() it."""
+    """Serve the chat on index `index_name`; with block=False return at once (tests), then close() it.
+
+    `read_only` (by default: when shared) hides adding and removing documents."""
     engine = Engine(index_name, model, LlmConfig.from_env(llm_url))
     engine.start()
-    demo = build_app(engine)
+    demo = build_app(engine, share if read_only is None else read_only)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -14,6 +14,7 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.ingest.types import Chunk
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,16 +54,25 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
+@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data).")
 @_fail_cleanly
-def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
     from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-    from reportqa.ingest.load import iter_sources, load_document
+    from reportqa.ingest.load import iter_sources, read_document
     from reportqa.paths import default_corpus
 
     for path, doc_id in iter_sources(list(paths) or [default_corpus()]):
-        document = load_document(path, doc_id)
+        loaded = read_document(path, doc_id)
+        document = loaded.document
         chunks = chunk_document(document, ChunkingConfig())
+        if explain:
+            for dropped in loaded.dropped:
+                if as_json:
+                    _echo_json({"doc": document.doc_id, "dropped": dropped.reason, "page": dropped.page, "text": dropped.text})
+                else:
+                    page = f" p.{dropped.page}" if dropped.page else ""
+                    click.echo(f"dropped ({dropped.reason}{page}): {dropped.text}")
         if as_json:
             for chunk in chunks:
                 _echo_json(chunk.to_dict())
@@ -81,11 +91,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 def index_command(paths: tuple[Path, ...], index_name: str, model: str | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
     from reportqa.index.build import build_index
+    from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
-    from reportqa.paths import default_corpus
 
-    report = build_index(list(paths) or [default_corpus()], load_embedder(model), ChunkingConfig(), index_name)
+    report = build_index(list(paths) or default_sources(), load_embedder(model), ChunkingConfig(), index_name)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
         f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
@@ -115,7 +125,7 @@ def search(
             _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
-            click.echo(f"{hit.rank}. [{hit.score:.3f}] {hit.chunk.section or hit.chunk.title}  ({hit.chunk.doc_id}:{hit.chunk.start}-{hit.chunk.end})")
+            click.echo(f"{hit.rank}. [{hit.score:.3f}] {_where(hit.chunk)}")
             click.echo(f"   {hit.chunk.text}\n")
 
 
@@ -196,22 +206,94 @@ def _print_answer(answer: Any) -> None:
     click.echo(f"\nconfidence {answer.confidence:.2f}")
     for citation in answer.citations:
         c = citation.chunk
-        click.echo(f"[{citation.n}] {c.section or c.title} ({c.doc_id}:{c.start}-{c.end})")
+        click.echo(f"[{citation.n}] {_where(c)}")
+
+
+def _where(chunk: Chunk) -> str:
+    """Document title and section, then the file, page (paged formats) and offsets."""
+    page = f" p. {chunk.page}" if chunk.page is not None else ""
+    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end})"
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def documents(context: click.Context) -> None:
+    """Your own documents (PDF, HWPX, DOCX, text, HTML), searched beside the bundled report."""
+    if context.invoked_subcommand is None:
+        context.invoke(documents_list)
+
+
+@documents.command("list")
+@_fail_cleanly
+def documents_list() -> None:
+    """Show the added documents: id, title, pages, sections, chunks, date added."""
+    from reportqa.index import store
+    from reportqa.index.documents import list_documents
+
+    rows = list_documents(store.load() if store.exists() else None)
+    if not rows:
+        click.echo("No documents added yet; add some: reportqa documents add FILE …")
+    for row in rows:
+        pages = f"{row.pages} pages, " if row.pages else ""
+        click.echo(f"{row.id}  {row.title or row.name}  ({row.name}: {pages}{row.sections} sections, {row.chunks} chunks, added {row.added})")
+
+
+@documents.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
+@_fail_cleanly
+def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
+    """Copy files into the data home and index them (only they are embedded)."""
+    from reportqa.index.documents import add_document
+    from reportqa.index.embedder import load_embedder
+
+    embedder = load_embedder(model)
+    failed = 0
+    for path in paths:
+        try:
+            added, report = add_document(path, embedder, progress=lambda stage, p=path: click.echo(f"{p.name}: {stage} …", err=True))
+        except ReportQAError as error:  # one bad file is reported and the others still go in
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+            continue
+        click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks) in {report.seconds:.1f}s")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@documents.command("remove")
+@click.argument("document_id")
+@model_option
+@_fail_cleanly
+def documents_remove(document_id: str, model: str | None) -> None:
+    """Remove an added document from the index and the data home."""
+    from reportqa.index.documents import remove_document
+    from reportqa.index.embedder import load_embedder
+
+    report = remove_document(document_id, load_embedder(model))
+    click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True)
 @click.option("--share", is_flag=True, help="Also open a public Gradio link (needs the internet).")
+@click.option(
+    "--read-only/--no-read-only",
+    default=None,
+    help="Hide adding and removing documents (default: on with --share, off without).",
+)
 @click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
 @index_option
 @model_option
 @_fail_cleanly
-def serve(host: str, port: int, share: bool, llm_url: str | None, index_name: str, model: str | None) -> None:
+def serve(
+    host: str, port: int, share: bool, read_only: bool | None, llm_url: str | None, index_name: str, model: str | None
+) -> None:
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only)
 
 
 @main.command("eval")

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from reportqa.errors import IndexMissing
 from reportqa.index import store
 from reportqa.index.build import BuildReport, build_index
+from reportqa.index.documents import default_sources
 from reportqa.index.embedder import DEFAULT_MODEL, load_embedder
 from reportqa.index.fusion import FusionConfig
 from reportqa.index.search import Searcher
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def build_default(model: str | None = None, progress: bool = True) -> BuildReport:
-    """Index the bundled corpus/ folder into the default index."""
-    return build_index([default_corpus()], load_embedder(model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
+    """Index the bundled corpus/ folder and the user's added documents into the default index."""
+    return build_index(default_sources(), load_embedder(model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
 
 
 def open_searcher(

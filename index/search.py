@@ -1,6 +1,8 @@
 """Search an index in one of three modes; hybrid is the default users get."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 from reportqa.errors import EmptyQuestion, ReportQAError
 from reportqa.index.embedder import Embedder
@@ -20,12 +22,15 @@ class Searcher:
         ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self._section_ids = np.array([ids[key] for key in keys], dtype=np.int64)
         self._sentence_ranges = _sentence_ranges(data)
+        self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
-    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
-        return self.search_many([question], k=k, mode=mode)[0]
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None) -> list[Hit]:
+        return self.search_many([question], k=k, mode=mode, docs=docs)[0]
 
-    def search_many(self, questions: list[str], k: int = 5, mode: Mode = "hybrid") -> list[list[Hit]]:
-        """Batch search: questions are embedded together, then ranked one by one."""
+    def search_many(
+        self, questions: list[str], k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[list[Hit]]:
+        """Batch search: questions are embedded together, then ranked one by one (within `docs`, if given)."""
         if mode not in MODES:
             raise ReportQAError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         if k < 1:
@@ -35,23 +40,34 @@ class Searcher:
                 raise EmptyQuestion()
         vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
         return [
-            self.rank(q, None if vectors is None else vectors[i], k, mode) for i, q in enumerate(questions)
+            self.rank(q, None if vectors is None else vectors[i], k, mode, docs) for i, q in enumerate(questions)
         ]
 
-    def rank(self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid") -> list[Hit]:
-        """Rank with an already embedded question (answering reuses the vector for sentences)."""
+    def rank(
+        self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None
+    ) -> list[Hit]:
+        """Rank with an already embedded question (answering reuses the vector for sentences).
+
+        With `docs`, only chunks of those documents compete: every one of them is a candidate
+        (a chosen document may be small beside the rest of the index).
+        """
         n = self.fusion.candidates
+        allowed = None if docs is None else np.flatnonzero(np.isin(self._doc_ids, list(docs)))
         if mode == "dense":
+            if allowed is not None:
+                scores = self.data.dense.similarity(vector, allowed)
+                return self._hits(allowed, scores, {"dense": scores}, k)
             positions, scores = self.data.dense.search(vector, max(n, k))
             return self._hits(positions, scores, {"dense": scores}, k)
         tokens = self.data.bm25.tokenize(question)
         bm25_all = self.data.bm25.scores(tokens)
         if mode == "bm25":
             # Only chunks sharing a morpheme with the question: a zero score is no match, not a rank.
-            positions = np.argsort(-bm25_all, kind="stable")[: max(n, k)]
+            pool = np.arange(len(bm25_all)) if allowed is None else allowed
+            positions = pool[np.argsort(-bm25_all[pool], kind="stable")[: max(n, k)]]
             positions = positions[bm25_all[positions] > 0]
             return self._hits(positions, bm25_all[positions], {"bm25": bm25_all[positions]}, k)
-        positions = self._candidates(vector, bm25_all, n)
+        positions = self._candidates(vector, bm25_all, n) if allowed is None else allowed
         dense = self._dense_with_sentences(vector, positions)
         bm25 = bm25_all[positions]
         coverage = self.data.bm25.coverage(tokens)

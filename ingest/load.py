@@ -3,34 +3,67 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportqa.errors import UnreadableDocument
-from reportqa.ingest.clean import clean_pages
-from reportqa.ingest.read import SUPPORTED_SUFFIXES, read_source
-from reportqa.ingest.sections import find_sections
+from reportqa.ingest.blocks import Dropped
+from reportqa.ingest.clean import CleanText, clean_pages, clean_paragraphs
+from reportqa.ingest.read import SUPPORTED_SUFFIXES, RawText, read_source
+from reportqa.ingest.sections import HEADING_MAX_CHARS, find_sections
 from reportqa.ingest.types import Document
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A cleaned document and every line the cleaning left out (for `ingest --explain`)."""
+
+    document: Document
+    dropped: list[Dropped]
+
+
 def load_document(path: Path, doc_id: str | None = None) -> Document:
     """Read and clean one file; `doc_id` defaults to the file name. The file is only read."""
+    return read_document(path, doc_id).document
+
+
+def read_document(path: Path, doc_id: str | None = None) -> Loaded:
+    """`load_document` that also says what was dropped and why."""
     source = read_source(path)
-    cleaned = clean_pages(source.pages)
+    if source.paragraphs is None:
+        cleaned = clean_pages(source.pages)
+    else:
+        cleaned = clean_paragraphs(source.paragraphs, source.dropped)
     if not cleaned.text:
         raise UnreadableDocument(f"Cannot read {path}: no text left after cleaning.")
     document = Document(
         doc_id=doc_id or path.name,
         source=str(path),
-        title=cleaned.title or source.title_hint or path.stem,
+        title=_title(cleaned, source) or path.stem,
         text=cleaned.text,
         sha256=hashlib.sha256(source.raw).hexdigest(),
-        sections=find_sections(cleaned.text),
+        sections=find_sections(cleaned.text, cleaned.headings, text_rules=not source.outline),
         page_starts=cleaned.page_starts if source.paged else None,
     )
     log.info("loaded %s: %d characters, %d sections", document.doc_id, len(document.text), len(document.sections))
-    return document
+    return Loaded(document, cleaned.dropped)
+
+
+def _title(cleaned: CleanText, source: RawText) -> str:
+    """The cleaning's title, else the format's own title unless it is a bare file name ("report_v2.pdf"),
+    else the first structural heading, else a short first line."""
+    hint = source.title_hint.strip()
+    if cleaned.title:
+        return cleaned.title
+    if hint and (source.paragraphs is None or any(ch.isspace() for ch in hint)):
+        return hint
+    if cleaned.headings:
+        start, end, _ = cleaned.headings[0]
+        return cleaned.text[start:end]
+    first = cleaned.text.split("\n", 1)[0]
+    return first if len(first) <= HEADING_MAX_CHARS else ""
 
 
 def iter_sources(paths: list[Path]) -> list[tuple[Path, str]]:

@@ -1,24 +1,33 @@
-"""Raw files → page texts: decoding and format extraction only, no cleaning.
+"""Raw files → page texts or paragraphs: decoding and format extraction only, no cleaning.
 
 Every failure a user can cause (missing file, unknown suffix, undecodable bytes, a PDF without a
-text layer) becomes an `UnreadableDocument` whose one-line message names the file.
+text layer or with a password, a damaged HWPX, a file over the size limit) becomes an
+`UnreadableDocument` whose one-line message names the file.
+
+HWP 5 (the binary .hwp of Hancom Office before HWPX) is refused with a message saying to save it
+as HWPX or PDF: the one maintained Python reader (pyhwp) is AGPL, and no permissively licensed one
+could be tested here (README "Documents").
 """
 from __future__ import annotations
 
-import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 from reportqa.errors import UnreadableDocument
+from reportqa.ingest.blocks import Dropped, Paragraph
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+HWPX_SUFFIXES = frozenset({".hwpx"})
+DOCX_SUFFIXES = frozenset({".docx"})
+HWP_SUFFIXES = frozenset({".hwp"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | DOCX_SUFFIXES
+MAX_MEGABYTES = 100  # larger files are refused before reading: a report is a few MB, a scan is not text
 
 
 @dataclass(frozen=True)
@@ -26,30 +35,62 @@ class RawText:
     """What a file holds before cleaning: one string per page (a single page unless PDF)."""
 
     raw: bytes  # the bytes as read, kept so the caller can hash exactly what was indexed
-    pages: list[str]
+    pages: list[str]  # text formats; empty when `paragraphs` holds the text
     title_hint: str = ""  # a title the format itself declares (HTML <title>), if any
-    paged: bool = False  # True when `pages` are real pages whose numbers should be cited
+    paged: bool = False  # True when the pages are real pages whose numbers should be cited
+    paragraphs: list[list[Paragraph]] | None = None  # structured formats: paragraphs per page
+    outline: bool = False  # the format's headings are the whole outline (styles), no text rules needed
+    dropped: list[Dropped] = field(default_factory=list)  # what the reader already left out
 
 
 def read_source(path: Path) -> RawText:
     """Read `path` read-only and return its text; the reader is chosen by the file suffix."""
     suffix = path.suffix.lower()
+    if suffix in HWP_SUFFIXES:
+        raise UnreadableDocument(
+            f"Cannot read {path}: HWP 5 binary files are not read; save it as HWPX or PDF in Hancom Office and add that."
+        )
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableDocument(f"Cannot read {path}: no such file.") from None
-    except OSError as error:
-        raise UnreadableDocument(f"Cannot read {path}: {error.strerror or error}.") from None
+    raw = read_bytes(path)
     if suffix in PDF_SUFFIXES:
-        return RawText(raw=raw, pages=_pdf_pages(raw, path), paged=True)
+        from reportqa.ingest.read_pdf import read_pdf
+
+        pdf = read_pdf(raw, path)
+        return RawText(raw, [], pdf.title, paged=True, paragraphs=pdf.pages, dropped=pdf.dropped)
+    if suffix in HWPX_SUFFIXES:
+        from reportqa.ingest.read_hwpx import read_hwpx
+
+        hwpx = read_hwpx(raw, path)
+        return RawText(raw, [], hwpx.title, paragraphs=[hwpx.paragraphs], outline=True, dropped=hwpx.dropped)
+    if suffix in DOCX_SUFFIXES:
+        from reportqa.ingest.read_docx import read_docx
+
+        docx = read_docx(raw, path)
+        return RawText(raw, [], docx.title, paragraphs=[docx.paragraphs], outline=True, dropped=docx.dropped)
     text = _decode_text(raw, path)
     if suffix in HTML_SUFFIXES:
         body, title = _html_main_text(text, path)
         return RawText(raw=raw, pages=[body], title_hint=title)
     return RawText(raw=raw, pages=[text])
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing a missing file and one over MAX_MEGABYTES before reading it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_MEGABYTES * 1024 * 1024:
+            raise UnreadableDocument(
+                f"Cannot read {path}: {size / 1024 / 1024:.0f} MB is over the {MAX_MEGABYTES} MB limit for one document."
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableDocument(f"Cannot read {path}: no such file.") from None
+    except IsADirectoryError:
+        raise UnreadableDocument(f"Cannot read {path}: it is a folder, not a file.") from None
+    except OSError as error:
+        raise UnreadableDocument(f"Cannot read {path}: {error.strerror or error}.") from None
 
 
 def _decode_text(raw: bytes, path: Path) -> str:
@@ -82,17 +123,3 @@ def _html_main_text(html: str, path: Path) -> tuple[str, str]:
     title = (metadata.title or "") if metadata else ""
     # trafilatura writes one block per line; a blank line between blocks keeps them paragraphs.
     return "\n\n".join(text.splitlines()), title
-
-
-def _pdf_pages(raw: bytes, path: Path) -> list[str]:
-    """Text of every page, in order, so each chunk can cite its page."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(raw)).pages]
-    except (PyPdfError, ValueError, KeyError, TypeError) as error:
-        raise UnreadableDocument(f"Cannot read {path}: not a readable PDF ({error}).") from None
-    if not any(page.strip() for page in pages):
-        raise UnreadableDocument(f"Cannot read {path}: the PDF has no text layer (scanned images need OCR first).")
-    return pages

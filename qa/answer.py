@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -67,8 +67,10 @@ class Answerer:
         k: int | None = None,
         mode: Mode | None = None,
         use_llm: bool = True,
+        docs: Collection[str] | None = None,
     ) -> Answer:
-        """Answer `question`; `history` holds the chat's earlier answers, oldest first."""
+        """Answer `question`; `history` holds the chat's earlier answers, oldest first;
+        `docs` limits the search to those documents (doc_ids)."""
         if not question or not question.strip():
             raise EmptyQuestion()
         question = question.strip()
@@ -80,7 +82,7 @@ class Answerer:
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embedder.embed_queries(texts)
-        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode)
+        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode, docs)
         return self.answer_hits(question, query, vectors[-1], hits, use_llm)
 
     def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:

@@ -23,10 +23,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(index_name: str) -> Iterator[str]:
+def running_app(index_name: str, read_only: bool = False) -> Iterator[str]:
     """The app of `index_name` served in this process (as `reportqa serve` runs it); yields its URL."""
     port = _free_port()
-    demo = launch(port=port, index_name=index_name, block=False)
+    demo = launch(port=port, index_name=index_name, block=False, read_only=read_only)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -127,3 +127,36 @@ class EvalTab:
         """Filter the per-question table with its search box; returns the rows left in view."""
         self.page.locator("#eval-questions input.search-input").fill(text)
         return self.questions.locator(".virtual-row")
+
+
+class DocumentsTab:
+    """The Documents tab of a running app."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        page.get_by_role("tab", name="Documents").click()
+        expect(self.list).to_be_visible()
+
+    @property
+    def list(self) -> Locator:
+        return self.page.locator("#doc-list")
+
+    @property
+    def progress(self) -> Locator:
+        return self.page.locator("#doc-progress")
+
+    @property
+    def upload_input(self) -> Locator:
+        return self.page.locator('#doc-upload input[type="file"]')
+
+    def upload(self, files: Sequence[Path]) -> None:
+        """Drop `files` on the upload area and wait until every one of them is added or refused."""
+        self.upload_input.set_input_files(list(files))
+        for file in files:
+            expect(self.progress.locator("li", has_text=file.name)).to_contain_text(re.compile("✓|✗"), timeout=ANSWER_TIMEOUT_MS)
+
+    def remove(self, document_id: str) -> None:
+        self.page.locator("#doc-remove-id input").click()
+        self.page.get_by_role("option", name=re.compile(re.escape(document_id))).click()
+        self.page.locator("#doc-remove").click()
+        expect(self.progress).to_contain_text(f"Removed {document_id}", timeout=ANSWER_TIMEOUT_MS)

@@ -29,3 +29,39 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+NANUM = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"  # Debian fonts-nanum (Makefile: browser)
+
+
+def make_korean_pdf(pages: list[list[tuple[str, float]]], footers: list[str] | None = None) -> bytes:
+    """A multi-page A4 PDF of Korean lines (text, font size), drawn by matplotlib in NanumGothic.
+
+    Lines go top to bottom at 1.6 × their size; an empty text leaves a blank line; footers[i]
+    sits centred at the bottom of page i. Fonts are embedded as TrueType (Type 42), so the text
+    layer is real, as in a word processor's PDF.
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(fname=NANUM)
+    out = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(out) as pdf:
+        for number, lines in enumerate(pages):
+            figure = plt.figure(figsize=(8.27, 11.69))  # A4 in inches, 595 × 842 points
+            y = 800.0
+            for text, size in lines:
+                if text:
+                    figure.text(60 / 595, y / 842, text, fontproperties=font, fontsize=size, va="top")
+                y -= 1.6 * size
+            if footers:
+                figure.text(0.5, 40 / 842, footers[number], fontproperties=font, fontsize=9, ha="center")
+            pdf.savefig(figure)
+            plt.close(figure)
+    return out.getvalue()

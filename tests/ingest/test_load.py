@@ -19,12 +19,12 @@ def test_document_identity(report: Document, report_path: Path) -> None:
 
 
 def test_folders_expand_to_sorted_supported_visible_files(tmp_path: Path) -> None:
-    for name in ["b.txt", "a.md", "sub/c.pdf", "sub/d.HTML", "notes.docx", ".hidden.txt", ".git/e.txt", "sub/.f.md"]:
+    for name in ["b.txt", "a.md", "sub/c.pdf", "sub/d.HTML", "notes.odt", ".hidden.txt", ".git/e.txt", "sub/.f.md"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    single = tmp_path / "notes.docx"
+    single = tmp_path / "notes.odt"
     sources = iter_sources([tmp_path, single])
-    assert [doc_id for _, doc_id in sources] == ["a.md", "b.txt", "sub/c.pdf", "sub/d.HTML", "notes.docx"]
+    assert [doc_id for _, doc_id in sources] == ["a.md", "b.txt", "sub/c.pdf", "sub/d.HTML", "notes.odt"]
     assert [path for path, _ in sources][:2] == [tmp_path / "a.md", tmp_path / "b.txt"]
 
 
