@@ -161,8 +161,8 @@ class Answerer:
 
         A place is a paragraph, ranked by its best sentence; sentences framing a section (its
         introduction, a closing summary) are never items. Once two places are within `list_margin`,
-        the sibling paragraphs of the best one's section within `section_margin` join too (a list's
-        cases sit under one heading). When the question asks for names, a place must name something
+        the items are the places of the best one's section within `section_margin` when there are
+        two or more (a list's cases sit under one heading), else the places within `list_margin`. When the question asks for names, a place must name something
         specific, and its item is the first sentence of the paragraph that does (it names the case).
         """
         table = self.sentences
@@ -172,12 +172,12 @@ class Answerer:
         if len(places) < 2 or places[1].choice < places[0].choice - self.config.list_margin:
             return []
         top = places[0]
-        items = [
+        siblings = [
             p
             for p in places
-            if p.choice >= top.choice - self.config.list_margin
-            or ((p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin)
+            if (p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin
         ]
+        items = siblings if len(siblings) >= 2 else [p for p in places if p.choice >= top.choice - self.config.list_margin]
         return sorted(items[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start))
 
     def _naming_sentence(self, place: Candidate) -> Candidate | None:
