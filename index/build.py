@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from reportqa.errors import IndexMismatch, IndexMissing
+from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing
 from reportqa.index import store
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
@@ -52,7 +52,7 @@ def previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentP
     """Per-document pieces of the live index, when it was made with the same model and chunking."""
     try:
         old = store.load(name, model=model, chunking=chunking)
-    except (IndexMissing, IndexMismatch) as error:
+    except (IndexMissing, IndexMismatch, IndexDamaged) as error:
         log.info("no reusable index: %s", error)
         return {}
     chunk_rows: dict[str, list[int]] = {}
@@ -177,7 +177,16 @@ def build_index(
     """Index the files and folders given; every document is read before anything is written.
 
     `writer` is where the index goes: the embedded files by default, or a search engine.
+    
+    One builder per index name at a time (`store.build_lock`): a second one is refused at once.
     """
+    with store.build_lock(name):
+        return _build_locked(sources, embedder, chunking, name, progress, writer)
+
+
+def _build_locked(
+    sources: list[Path], embedder: Embedder, chunking: ChunkingConfig, name: str, progress: bool, writer: StoreWriter | None
+) -> BuildReport:
     started = time.perf_counter()
     documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
     writer = writer or EmbeddedWriter(name, embedder, asdict(chunking))

@@ -40,6 +40,11 @@ class DenseIndex:
     def kind(self) -> str:
         return "hnsw" if isinstance(self._index, faiss.IndexHNSWFlat) else "flat"
 
+    @property
+    def ntotal(self) -> int:
+        """Vectors in the FAISS index (must equal the chunk count)."""
+        return int(self._index.ntotal)
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 

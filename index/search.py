@@ -1,17 +1,18 @@
 """Search an index in one of three modes; hybrid is the default users get."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 
 import numpy as np
-from reportqa.errors import EmptyQuestion, ReportQAError
+from reportqa import limits
 from reportqa.index.embedded import EmbeddedStore, section_ids
 from reportqa.index.embedder import Embedder
 from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sections
 from reportqa.index.protocol import ChunkStore
 from reportqa.index.store import IndexData
 from reportqa.index.tokenize import bm25_tokens
-from reportqa.index.types import MODES, Hit, Mode
+from reportqa.index.types import Hit, Mode
 
 
 class Searcher:
@@ -31,6 +32,7 @@ class Searcher:
         self._section_ids = section_ids(data.chunks)
         self._real_sections = real_sections([(c.doc_id, c.section) for c in data.chunks], fusion.section_max_share)
         self._sentence_ranges = _sentence_ranges(data)
+        self._embed_lock = threading.Lock()
         self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None) -> list[Hit]:
@@ -40,17 +42,18 @@ class Searcher:
         self, questions: list[str], k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None
     ) -> list[list[Hit]]:
         """Batch search: questions are embedded together, then ranked one by one (within `docs`, if given)."""
-        if mode not in MODES:
-            raise ReportQAError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
-        if k < 1:
-            raise ReportQAError("k must be at least 1")
-        for question in questions:
-            if not question or not question.strip():
-                raise EmptyQuestion()
-        vectors = self.embedder.embed_queries(questions) if mode != "bm25" else None
+        mode = limits.mode(mode)
+        k = limits.k(k)
+        questions = [limits.question(q) for q in questions]
+        vectors = self.embed(questions) if mode != "bm25" else None
         return [
             self.rank(q, None if vectors is None else vectors[i], k, mode, docs) for i, q in enumerate(questions)
         ]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Query vectors; one thread at a time, as the tokenizer keeps per-call state (chats share a searcher)."""
+        with self._embed_lock:
+            return self.embedder.embed_queries(texts)
 
     def rank(
         self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None

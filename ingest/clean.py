@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from reportqa.ingest.blocks import CHROME, PERSONAL, PLACEHOLDER, Dropped, Paragraph
 
+from tqdm import tqdm
+
 log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -42,6 +44,7 @@ SPACES = re.compile(r"[^\S\n]+")
 PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff]")  # word processors' own glyphs
 PLACEHOLDER_LINE = re.compile(r"그림입니다\.?|원본 그림의 (?:이름|크기)\s*:.*")
 
+PROGRESS_LINES = 100_000  # a progress bar from here on (a 500-page report has ~30,000 lines)
 SUBSTANTIAL_CHARS = 60  # longer than any title or heading, shorter than a one-sentence paragraph
 
 
@@ -64,7 +67,8 @@ def clean_pages(pages: list[str]) -> CleanText:
     """Clean the concatenated pages and report where each page starts in the result."""
     dropped: list[Dropped] = []
     lines = [_Line(page, line) for page, text in enumerate(pages) for line in _normalised_lines(text)]
-    lines = [line for line in lines if not _dropped_anywhere(line.text, dropped)]
+    progress = tqdm(lines, desc="cleaning", unit="line", disable=len(lines) < PROGRESS_LINES, leave=False)
+    lines = [line for line in progress if not _dropped_anywhere(line.text, dropped)]
     substantial = [i for i, line in enumerate(lines) if _is_substantial(line.text)]
     if not substantial:
         log.warning("no substantial paragraph found; keeping all text")

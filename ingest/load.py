@@ -70,20 +70,38 @@ def iter_sources(paths: list[Path]) -> list[tuple[Path, str]]:
     """(file, doc_id) for every path; folders expand to their supported, non-hidden files.
 
     A file named directly is kept whatever its suffix, so loading it reports why it is unreadable
-    instead of it being skipped in silence.
+    instead of it being skipped in silence. Paths that give nothing to read (a folder without
+    supported files, a device, a broken link) are refused here, so `ingest` and `index` agree.
     """
     sources: list[tuple[Path, str]] = []
     for path in paths:
-        if not path.exists():
-            raise UnreadableDocument(f"Cannot read {path}: no such file or folder.")
+        _check_path(path)
         if path.is_file():
             sources.append((path, path.name))
             continue
-        for file in sorted(path.rglob("*")):
-            relative = file.relative_to(path)
-            if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES and not _is_hidden(relative):
-                sources.append((file, relative.as_posix()))
+        found = [
+            (file, file.relative_to(path).as_posix())
+            for file in sorted(path.rglob("*"))
+            if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES and not _is_hidden(file.relative_to(path))
+        ]
+        if not found:
+            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise UnreadableDocument(f"Cannot read {path}: the folder holds no supported files ({supported}).")
+        sources += found
     return sources
+
+
+def _check_path(path: Path) -> None:
+    """A regular file or a folder; anything else gets a message saying what it is."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        broken = path.is_symlink()
+        raise UnreadableDocument(f"Cannot read {path}: {'a broken symbolic link' if broken else 'no such file or folder'}.") from None
+    except OSError as error:
+        raise UnreadableDocument(f"Cannot read {path}: {error.strerror or error}.") from None
+    if not (path.is_file() or path.is_dir()):
+        raise UnreadableDocument(f"Cannot read {path}: not a regular file or folder (a device, pipe or socket).")
 
 
 def _is_hidden(relative: Path) -> bool:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from reportqa import limits
 from reportqa.errors import UnreadableDocument
+from tqdm import tqdm
 from reportqa.ingest.blocks import Dropped, Paragraph
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ def read_source(path: Path) -> RawText:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
     raw = read_bytes(path)
+    limits.file_size(path, len(raw))
     if suffix in PDF_SUFFIXES:
         from reportqa.ingest.read_pdf import read_pdf
 
@@ -70,6 +73,7 @@ def read_source(path: Path) -> RawText:
         docx = read_docx(raw, path)
         return RawText(raw, [], docx.title, paragraphs=[docx.paragraphs], outline=True, dropped=docx.dropped)
     text = _decode_text(raw, path)
+    limits.text_length(path, len(text))
     if suffix in HTML_SUFFIXES:
         body, title = _html_main_text(text, path)
         return RawText(raw=raw, pages=[body], title_hint=title)

@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from reportqa.errors import EmptyQuestion, InvalidConfig, LlmUnavailable
+from reportqa import limits
+from reportqa.errors import InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
 from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import MODES, Hit, Mode
@@ -41,8 +42,8 @@ class AnswerConfig:
     calibration: Calibration = field(default_factory=Calibration)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.k <= 100:
-            raise InvalidConfig(f"k must lie in 1…100, not {self.k}")
+        if not 1 <= self.k <= limits.MAX_K:
+            raise InvalidConfig(f"k must lie in 1…{limits.MAX_K}, not {self.k}")
         if self.mode not in MODES:
             raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
         if self.max_sentences < 1 or self.list_items < 1:
@@ -72,9 +73,9 @@ class Answerer:
     ) -> Answer:
         """Answer `question`; `history` holds the chat's earlier answers, oldest first;
         `docs` limits the search to those documents (doc_ids)."""
-        if not question or not question.strip():
-            raise EmptyQuestion()
-        question = question.strip()
+        question = limits.question(question)
+        k = limits.k(self.config.k if k is None else k)
+        mode = limits.mode(self.config.mode if mode is None else mode)
         context = resolve(question, history)
         query = context.query
         if context.orphaned:
@@ -82,8 +83,8 @@ class Answerer:
             return Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=0.0, lang=lang, query=query)
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
-        vectors = self.searcher.embedder.embed_queries(texts)
-        hits = self.searcher.rank(query, vectors[0], k or self.config.k, mode or self.config.mode, docs)
+        vectors = self.searcher.embed(texts)
+        hits = self.searcher.rank(query, vectors[0], k, mode, docs)
         return self.answer_hits(question, query, vectors[-1], hits, use_llm)
 
     def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:
@@ -95,7 +96,7 @@ class Answerer:
 
     def answer_from(self, question: str, chunks: list[Chunk]) -> Answer:
         """Answer from given passages instead of retrieved ones (evaluation: the answer step alone)."""
-        vector = self.searcher.embedder.embed_queries([question])[0]
+        vector = self.searcher.embed([limits.question(question)])[0]
         hits = [Hit(rank, 1.0, chunk) for rank, chunk in enumerate(chunks, 1)]
         return self.answer_hits(question, question, vector, hits, use_llm=False)
 
@@ -160,8 +161,8 @@ class Answerer:
 
         A place is a paragraph, ranked by its best sentence; sentences framing a section (its
         introduction, a closing summary) are never items. Once two places are within `list_margin`,
-        the sibling paragraphs of the best one's section within `section_margin` join too (a list's
-        cases sit under one heading). When the question asks for names, a place must name something
+        the items are the places of the best one's section within `section_margin` when there are
+        two or more (a list's cases sit under one heading), else the places within `list_margin`. When the question asks for names, a place must name something
         specific, and its item is the first sentence of the paragraph that does (it names the case).
         """
         table = self.sentences
@@ -171,12 +172,12 @@ class Answerer:
         if len(places) < 2 or places[1].choice < places[0].choice - self.config.list_margin:
             return []
         top = places[0]
-        items = [
+        siblings = [
             p
             for p in places
-            if p.choice >= top.choice - self.config.list_margin
-            or ((p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin)
+            if (p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin
         ]
+        items = siblings if len(siblings) >= 2 else [p for p in places if p.choice >= top.choice - self.config.list_margin]
         return sorted(items[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start))
 
     def _naming_sentence(self, place: Candidate) -> Candidate | None:

@@ -11,7 +11,7 @@ from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
 _REFERS_BACK_KO = re.compile(
-    "^" + _CONNECTIVE + r"(이|그|동|해당|이들|그들|같은)\s?(회사|기업|업체|곳|지역|도시|시|사|제품|기술|단체|기관|인물)?(들)?(은|는|이|가|의|도|에서|에게|으로|로)\s"
+    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
     r"|^" + _CONNECTIVE + r"(同社|동사)"
 )
 _REFERS_BACK_EN = re.compile(r"^(it|its|they|their|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
@@ -25,20 +25,21 @@ def refers_back(sentence: str) -> bool:
 
 
 def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
-    """The candidate, its span reaching back to the nearest earlier sentence (same paragraph) that names
-    something specific, when it refers back; cited from a chunk holding both (unchanged when none does)."""
+    """The candidate, its span reaching back to the nearest earlier sentence (same paragraph, up to
+    LOOK_BACK) that names something specific — or to the sentence just before — when it refers back;
+    cited from a chunk holding both (unchanged when none does)."""
     if not refers_back(table.text(candidate.position)):
         return candidate
     row = candidate.position
-    for back in range(1, LOOK_BACK + 1):
-        earlier = row - back
-        if earlier < 0 or table.paragraph[earlier] != table.paragraph[row]:
-            return candidate
-        if table.specific_names[earlier]:
-            start = table.data.sentences[earlier].start
-            chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table.data, candidate, start)
-            return candidate if chunk is None else replace(candidate, start=start, chunk=chunk)
-    return candidate
+    same = [r for r in range(row - 1, max(row - LOOK_BACK, 0) - 1, -1) if table.paragraph[r] == table.paragraph[row]]
+    if not same:
+        return candidate
+    # The nearest earlier sentence naming something specific; else the one just before (a group
+    # such as "이들" is named by a common noun: "GNT 기업").
+    earlier = next((r for r in same if table.specific_names[r]), same[0])
+    start = table.data.sentences[earlier].start
+    chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table.data, candidate, start)
+    return candidate if chunk is None else replace(candidate, start=start, chunk=chunk)
 
 
 def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:

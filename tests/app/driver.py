@@ -13,6 +13,9 @@ from reportqa.index.types import MODES
 
 ANSWER_TIMEOUT_MS = 180_000  # the first answer waits for the index build
 EVAL_TIMEOUT_MS = 300_000  # a run on a first start waits for the index build, then answers every question
+# The app loads its model in a thread of this process; loading the tokenizer holds the GIL for
+# a second or two (many more on a busy machine), during which the page cannot render.
+PAGE_TIMEOUT_MS = 60_000
 _RUN_OVER = re.compile(r"Finished|Could not evaluate")  # the hint before a run says neither
 
 
@@ -41,7 +44,7 @@ class Chat:
         self.dialogs: list[str] = []
         page.on("dialog", self._record_dialog)
         page.goto(url)
-        expect(self.question_box).to_be_visible()
+        expect(self.question_box).to_be_visible(timeout=PAGE_TIMEOUT_MS)
 
     def _record_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)

@@ -1,10 +1,11 @@
 """Quality floors on the bundled question set: measured values minus a small margin (README "Evaluation").
 
 Measured 2026-11-27: hybrid hit@5 0.987, budget@1200 0.987, MRR 0.871 (dense 0.962 / 0.937 / 0.806,
-bm25 0.696 / 0.684 / 0.621); 2026-11-28 with the BM25 weight at 0.4: hybrid hit@5 0.987, MRR 0.888; answers: fact coverage 0.791, citation precision 0.627, abstention
-precision 1.00, recall 0.50 (7 of 14).
+bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.791, citation precision 0.627, abstention
+precision 1.00, recall 0.50 (7 of 14). 2026-11-28 after issue 8 (BM25 weight 0.4): hybrid hit@5
+0.987, MRR 0.888.
 Measured 2026-11-28 after issue 13: answer accuracy 0.861 (ko 0.880, en 0.828), fact coverage 0.861,
-citation precision 0.661, no answerable question refused.
+citation precision 0.678, no answerable question refused.
 """
 from __future__ import annotations
 
@@ -37,6 +38,6 @@ def test_answer_floors(answered_result: EvalResult) -> None:
     assert answers["answer_accuracy[ko]"] >= 0.84 and answers["answer_accuracy[en]"] >= 0.78
     assert answers["refused_answerable"] == 0.0
     assert answers["fact_coverage"] >= 0.82
-    assert answers["citation_precision"] >= 0.62
+    assert answers["citation_precision"] >= 0.63
     assert answers["abstention_precision"] >= 0.9
     assert answers["abstention_recall"] >= 0.42

@@ -22,7 +22,7 @@ def test_showcase_list_cites_all_three_regional_cases(answerer: Answerer) -> Non
 
 def test_korean_list_question_gathers_the_section(answerer: Answerer) -> None:
     answer = answerer.answer("지역적 강점을 활용한 기업은?")
-    sentences = " ".join(c.sentence for c in answer.citations)
+    sentences = " ".join(answer.quoted)
     assert all(name in sentences for name in ("이마바리", "사바에", "오타구"))
     assert {c.chunk.section for c in answer.citations} == {"2. 장기불황을 극복한 중소기업 사례 > ④ 지역적 강점의 활용"}
 
