@@ -18,9 +18,10 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/reportqa serve
 
-# The UI tests drive Debian's chromium (no browser download); install it when missing.
+# The UI tests drive Debian's chromium (no browser download); the ingest tests draw Korean PDFs
+# with Debian's NanumGothic. Install both when either is missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/truetype/nanum; } || { \
 		echo "installing Debian chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 

@@ -69,6 +69,24 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+
+def question_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """What `search` and `ask` share: QUESTION or --batch, the mode, JSON output, the index and store."""
+    for option in reversed(
+        [
+            click.argument("question", required=False),
+            click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True),
+            click.option("--batch", type=click.Path(path_type=Path), help='JSONL file of {"id", "question", "history"?} lines.'),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per question)."),
+            index_option,
+            model_option,
+            _fail_cleanly,
+            store_options,
+        ]
+    ):
+        f = option(f)
+    return f
+
 def _echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False))
 
@@ -153,15 +171,8 @@ def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: 
 
 
 @main.command()
-@click.argument("question", required=False)
 @click.option("-k", default=5, show_default=True, help="Number of passages.")
-@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
-@click.option("--batch", type=click.Path(path_type=Path), help='JSONL file of {"id", "question"} lines.')
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per question).")
-@index_option
-@model_option
-@_fail_cleanly
-@store_options
+@question_options
 def search(
     question: str | None,
     k: int,
@@ -188,17 +199,10 @@ def search(
 
 
 @main.command()
-@click.argument("question", required=False)
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
-@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
-@click.option("--batch", type=click.Path(path_type=Path), help='JSONL file of {"id", "question"} lines.')
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per question).")
 @click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
 @click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
-@index_option
-@model_option
-@_fail_cleanly
-@store_options
+@question_options
 def ask(
     question: str | None,
     k: int | None,

@@ -20,7 +20,7 @@ from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
 from reportqa.qa.places import best_per_place, frames
-from reportqa.qa.subject import chunk_holding, with_subject
+from reportqa.qa.subject import chunk_holding, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -128,7 +128,10 @@ class Answerer:
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []
         as_list = len(items) >= 2
-        chosen = _distinct([with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))])
+        resolved = [with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))]
+        # A sentence still opening with "이들은"/"it" names nothing the reader can see (its subject lies
+        # in another excerpt): quote it only when nothing else answers.
+        chosen = _distinct([c for c in resolved if not refers_back(c.text)] or resolved)
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
