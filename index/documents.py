@@ -52,7 +52,8 @@ def documents_folder() -> Path:
 def default_sources() -> list[Path]:
     """What the default index is built from: the bundled corpus and the user's documents."""
     folder = documents_folder()
-    return [default_corpus(), folder] if folder.is_dir() and any(folder.iterdir()) else [default_corpus()]
+    added = folder.is_dir() and any(not entry.name.startswith(".") for entry in folder.iterdir())  # not one being removed
+    return [default_corpus(), folder] if added else [default_corpus()]
 
 
 def doc_id_of(folder: Path) -> str:
