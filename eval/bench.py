@@ -33,7 +33,7 @@ from reportqa.index.search import Searcher
 from reportqa.index.store import load
 from reportqa.index.types import MODES
 from reportqa.ingest.chunk import ChunkingConfig
-from reportqa.paths import PROJECT_ROOT, default_corpus
+from reportqa.paths import default_corpus
 from reportqa.qa.answer import Answerer
 
 log = logging.getLogger(__name__)

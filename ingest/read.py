@@ -17,7 +17,6 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 from reportqa import limits
 from reportqa.errors import UnreadableDocument
-from tqdm import tqdm
 from reportqa.ingest.blocks import Dropped, Paragraph
 
 log = logging.getLogger(__name__)
