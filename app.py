@@ -155,7 +155,7 @@ class Engine:
     def reload(self) -> None:
         """Load the index again after documents were added or removed (the model stays loaded)."""
         searcher = self.searcher()
-        data = store.load(self.index_name, model=searcher.embedder.name)
+        data = store.load(self.index_name, model=searcher.embedder.name, quantize=searcher.embedder.quantize)
         self._answerer = Answerer(Searcher(data, searcher.embedder, searcher.fusion), AnswerConfig(), self.llm)
         log.info("index %r reloaded: %d documents", self.index_name, len(data.documents))
 

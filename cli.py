@@ -14,6 +14,7 @@ from reportqa.index.types import MODES
 
 if TYPE_CHECKING:
     from reportqa.eval.questions import BatchItem
+    from reportqa.index.embedder import Embedder
     from reportqa.index.qdrant_store import QdrantTarget
     from reportqa.ingest.types import Chunk
 
@@ -42,6 +43,10 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--model", default=None, help="Sentence-transformers model name or path (default: multilingual-e5-small)."
     )(f)
+
+
+def quantize_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--quantize", type=click.Choice(["int8", "none"]), default=None, help=help_text)
 
 
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,34 +140,44 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
 @click.option("--check", is_flag=True, help="Verify the index's files and counts instead of building.")
 @index_option
 @model_option
+@quantize_option(
+    "Model weights for the vectors: int8 (questions about twice as fast, rankings not identical: see the "
+    "README) or none (float32). Default: what the index already uses; float32 for a new index."
+)
 @_fail_cleanly
 @store_options
-def index_command(paths: tuple[Path, ...], check: bool, index_name: str, model: str | None, qdrant: QdrantTarget | None) -> None:
+def index_command(
+    paths: tuple[Path, ...], check: bool, index_name: str, model: str | None, quantize: str | None, qdrant: QdrantTarget | None
+) -> None:
     """Build or update an index of corpus/ or of the files and folders given."""
     from dataclasses import asdict
 
     if check:
         from reportqa.index import store
 
-        if paths:
-            raise ReportQAError("--check verifies an existing index; give no PATHS with it")
+        if paths or quantize:
+            raise ReportQAError("--check verifies an existing index; give no PATHS or --quantize with it")
         data = store.load(index_name)
         click.echo(
             f"Index {index_name!r} is intact: {len(data.manifest.files)} files verified, "
             f"{len(data.documents)} document(s), {len(data.chunks)} chunks, {len(data.sentences)} sentences"
         )
         return
+    from reportqa.index.api import builder_embedder
     from reportqa.index.build import build_index
     from reportqa.index.documents import default_sources
     from reportqa.index.embedder import load_embedder
     from reportqa.ingest.chunk import ChunkingConfig
 
-    embedder, chunking = load_embedder(model), ChunkingConfig()
+    chunking = ChunkingConfig()
     writer = None
-    if qdrant is not None:
+    if qdrant is not None:  # a collection is built with the weights asked for (float32 unless --quantize int8)
         from reportqa.index.qdrant_store import QdrantWriter
 
-        writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking))
+        embedder = load_embedder(model, quantize=None if quantize in (None, "none") else quantize)
+        writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking), quantize=embedder.quantize)
+    else:
+        embedder = builder_embedder(index_name, model, quantize)
     report = build_index(list(paths) or default_sources(), embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
@@ -309,10 +324,11 @@ def documents_list() -> None:
 @_fail_cleanly
 def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
     """Copy files into the data home and index them (only they are embedded)."""
+    from reportqa.index.api import builder_embedder
     from reportqa.index.documents import add_document
-    from reportqa.index.embedder import load_embedder
+    from reportqa.index.store import DEFAULT_INDEX
 
-    embedder = load_embedder(model)
+    embedder = builder_embedder(DEFAULT_INDEX, model)
     failed = 0
     for path in paths:
         try:
@@ -332,10 +348,11 @@ def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
 @_fail_cleanly
 def documents_remove(document_id: str, model: str | None) -> None:
     """Remove an added document from the index and the data home."""
+    from reportqa.index.api import builder_embedder
     from reportqa.index.documents import remove_document
-    from reportqa.index.embedder import load_embedder
+    from reportqa.index.store import DEFAULT_INDEX
 
-    report = remove_document(document_id, load_embedder(model))
+    report = remove_document(document_id, builder_embedder(DEFAULT_INDEX, model))
     click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
 
 
@@ -384,6 +401,7 @@ def serve(
 @click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @index_option
 @model_option
+@quantize_option("Benchmark: model weights, int8 or none (float32, the default). A question set uses its index's.")
 @_fail_cleanly
 @store_options
 def eval_command(
@@ -401,15 +419,20 @@ def eval_command(
     answer_articles: int | None,
     index_name: str,
     model: str | None,
+    quantize: str | None,
     qdrant: QdrantTarget | None,
 ) -> None:
     """Score retrieval and answers on a question set, or retrieval on a benchmark."""
     from reportqa.eval.flow import evaluate_set, parse_cutoffs, parse_modes
+    from reportqa.index.embedder import load_embedder
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
-        _benchmark(benchmark, chosen, limit, unit, articles, model, as_json, answer_articles)
+        embedder = load_embedder(model, quantize=None if quantize in (None, "none") else quantize)
+        _benchmark(benchmark, chosen, limit, unit, articles, embedder, as_json, answer_articles)
         return
+    if quantize is not None:
+        raise ReportQAError("--quantize chooses a benchmark's weights; a question set is scored with its index's (reportqa index --quantize)")
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
     from reportqa.index.api import open_searcher
@@ -432,14 +455,13 @@ def _benchmark(
     limit: int | None,
     unit: str | None,
     articles: int | None,
-    model: str | None,
+    embedder: Embedder,
     as_json: bool,
     answer_articles: int | None,
 ) -> None:
     """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`; with
     `--answers N`, answer accuracy on N articles."""
     from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
-    from reportqa.index.embedder import load_embedder
 
     if spec in ("korquad", "korquad-articles"):
         path = default_path()
@@ -454,10 +476,10 @@ def _benchmark(
     if answer_articles is not None:
         from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
 
-        answered = run_answer_benchmark(path, load_embedder(model), answer_articles, limit)
+        answered = run_answer_benchmark(path, embedder, answer_articles, limit)
         click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
         return
-    result = run_benchmark(path, load_embedder(model), modes, limit, unit=unit or "chunk", articles=articles)
+    result = run_benchmark(path, embedder, modes, limit, unit=unit or "chunk", articles=articles)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else benchmark_table(result))
 
 

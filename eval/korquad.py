@@ -199,10 +199,10 @@ def build_benchmark_index(squad: SquadSet, corpus: BenchmarkCorpus, embedder: Em
     return data
 
 
-def reusable_index(squad: SquadSet, corpus: BenchmarkCorpus, model: str) -> IndexData | None:
-    """The saved index when it was built from this very file, unit and model."""
+def reusable_index(squad: SquadSet, corpus: BenchmarkCorpus, embedder: Embedder) -> IndexData | None:
+    """The saved index when it was built from this very file, unit, model and weights."""
     try:
-        data = store.load(corpus.name, model=model, chunking=corpus.chunking)
+        data = store.load(corpus.name, model=embedder.name, chunking=corpus.chunking, quantize=embedder.quantize)
     except (IndexMissing, IndexMismatch, IndexDamaged) as error:
         log.info("benchmark index not reusable: %s", error)
         return None
@@ -245,7 +245,7 @@ def open_benchmark(
     """The corpus of `unit` and its index, reused when fresh, else built and saved."""
     squad = read_squad(path or default_path())
     corpus = benchmark_corpus(squad, unit, articles)
-    data = reusable_index(squad, corpus, embedder.name) or build_benchmark_index(squad, corpus, embedder, progress)
+    data = reusable_index(squad, corpus, embedder) or build_benchmark_index(squad, corpus, embedder, progress)
     return corpus, data
 
 

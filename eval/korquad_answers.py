@@ -96,9 +96,9 @@ def sample(squad: SquadSet, path: Path, articles: int) -> AnswerSample:
     return AnswerSample(f"{squad.name}-answers-{articles}", documents, golds)
 
 
-def _reusable(name: str, model: str, documents: list[Document]) -> IndexData | None:
+def _reusable(name: str, embedder: Embedder, documents: list[Document]) -> IndexData | None:
     try:
-        data = store.load(name, model=model, chunking=asdict(ChunkingConfig()))
+        data = store.load(name, model=embedder.name, chunking=asdict(ChunkingConfig()), quantize=embedder.quantize)
     except (IndexMissing, IndexMismatch) as error:
         log.info("answer benchmark index not reusable: %s", error)
         return None
@@ -108,7 +108,7 @@ def _reusable(name: str, model: str, documents: list[Document]) -> IndexData | N
 def sample_index(answer_sample: AnswerSample, embedder: Embedder, progress: bool = True) -> IndexData:
     """The sample's paragraphs chunked and embedded like user files (built once, then reused)."""
     config = ChunkingConfig()
-    reused = _reusable(answer_sample.name, embedder.name, answer_sample.documents)
+    reused = _reusable(answer_sample.name, embedder, answer_sample.documents)
     if reused is not None:
         return reused
     parts = embed_documents([split_document(d, config) for d in answer_sample.documents], embedder, progress)

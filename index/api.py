@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from reportqa.errors import IndexMissing
+from reportqa.errors import IndexDamaged, IndexMissing
 from reportqa.index import store
 from reportqa.index.build import BuildReport, build_index
 from reportqa.index.documents import default_sources
-from reportqa.index.embedder import DEFAULT_MODEL, load_embedder
+from reportqa.index.embedder import DEFAULT_MODEL, Embedder, load_embedder
 from reportqa.index.fusion import FusionConfig
 from reportqa.index.search import Searcher
 from reportqa.ingest.chunk import ChunkingConfig
@@ -24,7 +24,22 @@ log = logging.getLogger(__name__)
 
 def build_default(model: str | None = None, progress: bool = True) -> BuildReport:
     """Index the bundled corpus/ folder and the user's added documents into the default index."""
-    return build_index(default_sources(), load_embedder(model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
+    return build_index(default_sources(), builder_embedder(store.DEFAULT_INDEX, model), ChunkingConfig(), store.DEFAULT_INDEX, progress)
+
+
+def built_quantize(name: str) -> str | None:
+    """The weights index `name` was built with: None (float32) for an index not built yet."""
+    try:
+        return store.read_manifest(name).quantize
+    except (IndexMissing, IndexDamaged):
+        return None
+
+
+def builder_embedder(name: str, model: str | None = None, quantize: str | None = None) -> Embedder:
+    """The embedder that (re)builds index `name`: `quantize` when given ("none": float32), else the
+    weights the index already has, so adding a document never re-embeds the others differently."""
+    chosen = built_quantize(name) if quantize is None else quantize
+    return load_embedder(model, quantize=None if chosen == "none" else chosen)
 
 
 def open_searcher(
@@ -38,18 +53,21 @@ def open_searcher(
 ) -> Searcher:
     """Load index `name` for `model` (refusing another chunking); the default index is built when absent.
 
-    With `qdrant`, the index is the collection there (built by `reportqa index --store qdrant`).
+    Questions are embedded with the weights the index was built with (float32, or int8 after
+    `reportqa index --quantize int8`). With `qdrant`, the index is the collection there (built by
+    `reportqa index --store qdrant`).
     """
     expected = None if chunking is None else asdict(chunking)
     if qdrant is not None:
         from reportqa.index.qdrant_store import QdrantStore
 
         engine = QdrantStore(qdrant, name, model or DEFAULT_MODEL, expected)
-        return Searcher(engine.data, load_embedder(model), fusion, store=engine)
+        return Searcher(engine.data, load_embedder(model, quantize=engine.manifest.quantize), fusion, store=engine)
     if not store.exists(name):
         if not (build_if_missing and name == store.DEFAULT_INDEX):
             raise IndexMissing(f"no index named {name!r}; build it: {store.rebuild_hint(name)}")
         notify(f"No index yet: building the index of {default_corpus()} (first use)…")
         build_default(model)
-    data = store.load(name, model=model or DEFAULT_MODEL, chunking=expected)
-    return Searcher(data, load_embedder(model), fusion)
+    quantize = built_quantize(name)
+    data = store.load(name, model=model or DEFAULT_MODEL, chunking=expected, quantize=quantize)
+    return Searcher(data, load_embedder(model, quantize=quantize), fusion)

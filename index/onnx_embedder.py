@@ -79,12 +79,13 @@ class OnnxEmbedder:
     backend = "onnx"
     batch_size = 32
 
-    def __init__(self, name: str, folder: Path, graph: Path | None = None) -> None:
+    def __init__(self, name: str, folder: Path, graph: Path | None = None, quantize: str | None = None) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
         started = time.perf_counter()
         self.name = name
+        self.quantize = quantize
         self.graph = graph or folder / ONNX_GRAPH
         self._config = read_folder_config(folder)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -99,8 +100,8 @@ class OnnxEmbedder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         log.info(
-            "loaded %s on ONNX Runtime (%s, %d threads) in %.1f s",
-            name, self.graph, options.intra_op_num_threads, time.perf_counter() - started,
+            "loaded %s on ONNX Runtime (%s, %s, %d threads) in %.1f s",
+            name, self.graph, quantize or "float32", options.intra_op_num_threads, time.perf_counter() - started,
         )
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:

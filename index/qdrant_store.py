@@ -153,12 +153,13 @@ class QdrantWriter:
         dim: int,
         chunking: dict,
         tokenize: Callable[[list[str]], list[list[str]]] = bm25_tokens_many,
+        quantize: str | None = None,
     ):
         self.target = target
         self.index_name = index_name
         self.collection = collection_name(index_name)
         self.location = f"qdrant {target.describe()} collection {self.collection}"
-        self._model, self._dim = model, dim
+        self._model, self._dim, self._quantize = model, dim, quantize
         self._chunking = chunking
         self._tokenize = tokenize
         self._pending: dict[str, DocumentParts] = {}
@@ -176,10 +177,11 @@ class QdrantWriter:
             state.get("schema") == SCHEMA_VERSION
             and state.get("complete")
             and manifest["model"] == self._model
+            and manifest.get("quantize") == self._quantize
             and manifest["chunking"] == self._chunking
         )
         if not same:
-            log.info("collection %s is not reusable (schema, model, chunking or an interrupted build): recreating", self.collection)
+            log.info("collection %s is not reusable (schema, model, weights, chunking or an interrupted build): recreating", self.collection)
         return state if same else None
 
     def stored(self) -> dict[str, str]:
@@ -217,6 +219,7 @@ class QdrantWriter:
         manifest = Manifest(
             model=self._model,
             dim=self._dim,
+            quantize=self._quantize,
             chunking=self._chunking,
             documents={d: documents[d] for d in order},
             sources=sources,
@@ -307,8 +310,8 @@ class QdrantStore:
         if not state.get("complete"):
             raise IndexMismatch(f"the last build of collection {self.collection!r} did not finish; rebuild it: {hint}")
         self.manifest = Manifest(**state["manifest"])
-        if model is not None:
-            check_compatible(self.manifest, index_name, model, chunking, hint)
+        if model is not None:  # questions follow the weights the collection was built with
+            check_compatible(self.manifest, index_name, model, chunking, hint, quantize=self.manifest.quantize)
         self.data = self._load()
         self._positions = {c.id: i for i, c in enumerate(self.data.chunks)}
         self._point_ids = [_point_id("chunk", c.id) for c in self.data.chunks]

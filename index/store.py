@@ -65,6 +65,7 @@ class Manifest:
     with_sentences: bool
     files: dict[str, dict] = field(default_factory=dict)  # relative path -> {"size", "xxh3_128"}
     counts: dict[str, int] = field(default_factory=dict)  # rows each part holds; all must agree
+    quantize: str | None = None  # "int8": built with the model's int8 graph, and queried with it
     format_version: int = FORMAT_VERSION
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S"))
 
@@ -297,19 +298,30 @@ def read_manifest(name: str = DEFAULT_INDEX) -> Manifest:
     return _manifest_of(version, name)
 
 
-def check_compatible(manifest: Manifest, name: str, model: str, chunking: dict | None, hint: str | None = None) -> None:
-    """Refuse an index made with another model or chunking, naming the command (`hint`) that fixes it."""
+def check_compatible(
+    manifest: Manifest, name: str, model: str, chunking: dict | None, hint: str | None = None, quantize: str | None = None
+) -> None:
+    """Refuse an index made with another model, weights or chunking, naming the command (`hint`) that fixes it."""
     hint = hint or rebuild_hint(name)
     if manifest.model != model:
         raise IndexMismatch(
             f"index {name!r} was built with model {manifest.model!r}, not {model!r}; "
             f"rebuild it: {hint} --model {model}"
         )
+    if manifest.quantize != quantize:
+        raise IndexMismatch(
+            f"index {name!r} was built with {weights_name(manifest.quantize)} weights, not {weights_name(quantize)}; "
+            f"rebuild it: {hint} --quantize {quantize or 'none'}"
+        )
     if chunking is not None and manifest.chunking != chunking:
         raise IndexMismatch(
             f"index {name!r} was built with chunking {manifest.chunking}, not {chunking}; "
             f"rebuild it: {hint}"
         )
+
+
+def weights_name(quantize: str | None) -> str:
+    return quantize or "float32"
 
 
 # Files whose bytes this process already hashed and found intact, keyed by identity and change stamps.
@@ -356,14 +368,22 @@ def _check_counts(data: IndexData, version: Path, name: str) -> None:
         raise _damaged(name, f"the sentences of {version} and their vectors disagree")
 
 
-def load(name: str = DEFAULT_INDEX, model: str | None = None, chunking: dict | None = None) -> IndexData:
-    """Load the live version, verified; with `model`/`chunking`, refuse an index made differently."""
+def read_manifest(name: str = DEFAULT_INDEX) -> Manifest:
+    """What the live version was built from and with (its files are not verified here)."""
+    version = _current(name)
+    if version is None:
+        raise IndexMissing(f"no index named {name!r} in {index_folder(name)}; build it: {rebuild_hint(name)}")
+    return _manifest_of(version, name)
+
+
+def load(name: str = DEFAULT_INDEX, model: str | None = None, chunking: dict | None = None, quantize: str | None = None) -> IndexData:
+    """Load the live version, verified; with `model`, refuse an index made with other weights or chunking."""
     version = _current(name)
     if version is None:
         raise IndexMissing(f"no index named {name!r} in {index_folder(name)}; build it: {rebuild_hint(name)}")
     manifest = _manifest_of(version, name)
     if model is not None:
-        check_compatible(manifest, name, model, chunking)
+        check_compatible(manifest, name, model, chunking, quantize=quantize)
     verify_files(version, manifest, name)
     embeddings = _parse(version, name, "embeddings.npy", np.load)
     sentence_file = "sentence_embeddings.npy"

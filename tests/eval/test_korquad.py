@@ -60,7 +60,7 @@ def test_subset_scores_are_sane(subset: dict) -> None:
 def test_index_is_saved_and_reused(subset: dict, embedder: Embedder) -> None:
     squad = read_squad(KORQUAD)
     assert store.exists("korquad")
-    data = reusable_index(squad, benchmark_corpus(squad, "passage"), embedder.name)
+    data = reusable_index(squad, benchmark_corpus(squad, "passage"), embedder)
     assert data is not None and len(data.chunks) == 961
     assert hashlib.sha256(KORQUAD.read_bytes()).hexdigest() == KORQUAD_SHA256  # the file is unchanged
 

@@ -52,7 +52,7 @@ def copy_into_qdrant(parts: list[DocumentParts], folder: Path, embedder: Embedde
 
 @pytest.fixture(scope="module")
 def report_parts(report_index: store.IndexData, embedder: Embedder) -> list[DocumentParts]:
-    return list(previous_parts(store.DEFAULT_INDEX, embedder.name, CHUNKING).values())
+    return list(previous_parts(store.DEFAULT_INDEX, embedder, CHUNKING).values())
 
 
 @pytest.fixture(scope="module")
