@@ -17,6 +17,7 @@ import shutil
 import struct
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -478,7 +479,7 @@ def _model_config() -> dict:
 
 
 def export_onnx(folder: Path, graph: Path) -> None:
-    """BertModel of `folder` -> ONNX graph (input_ids, attention_mask -> last_hidden_state).
+    """The transformer of `folder` -> ONNX graph (input_ids, attention_mask -> last_hidden_state).
 
     Batch and sequence axes are dynamic; pooling and normalisation stay outside the graph, as in
     the sentence-transformers folder, so the runtime mirrors its Pooling and Normalize modules.
@@ -487,9 +488,13 @@ def export_onnx(folder: Path, graph: Path) -> None:
     """
     import onnx
     import torch
-    from transformers import BertModel
+    from transformers import AutoModel
 
-    bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="eager").eval()
+    settings = folder / "sentence_bert_config.json"
+    model_kwargs = json.loads(settings.read_text(encoding="utf-8")).get("model_kwargs", {}) if settings.is_file() else {}
+    bert = AutoModel.from_pretrained(str(folder), attn_implementation="eager", **model_kwargs).eval()
+    if getattr(bert, "pooler", None) is not None:  # sentence-transformers pools the hidden states itself
+        bert.pooler = None
 
     class LastHiddenState(torch.nn.Module):
         """BertModel called by keyword (its positional order changes between releases), first output only."""
@@ -505,7 +510,8 @@ def export_onnx(folder: Path, graph: Path) -> None:
     mask = torch.ones((2, 16), dtype=torch.long)
     graph.parent.mkdir(parents=True, exist_ok=True)
     single_file = graph.with_name(f".{graph.name}.single")
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on ops the exported graph handles correctly
         torch.onnx.export(
             LastHiddenState(),
             (ids, mask),

