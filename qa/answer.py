@@ -13,13 +13,14 @@ from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
-from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
+from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, confidence
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
 from reportqa.qa.places import best_per_place, frames
+from reportqa.qa.quantity import Quantity, asked_quantity
 from reportqa.qa.subject import chunk_holding, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
@@ -104,12 +105,12 @@ class Answerer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
         tokens = bm25_tokens(question)
-        wants_number = asks_quantity(question)
+        quantity = asked_quantity(question)
         intent = read_intent(question)
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
-        candidates = self.sentences.score(vector, tokens, pool, wants_number, intent, self.config.weights)
-        sure = self._confidence(query, lang, candidates, wants_number)
+        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights)
+        sure = self._confidence(query, lang, candidates, quantity)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -118,12 +119,12 @@ class Answerer:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
 
-    def _confidence(self, question: str, lang: str, candidates: list[Candidate], wants_number: bool) -> float:
+    def _confidence(self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None) -> float:
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
-        return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
+        return confidence(best.score, lang, missing, self.config.calibration, quantity is not None and not quantity.held_by(best.text))
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []

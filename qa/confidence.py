@@ -4,11 +4,15 @@ Cross-lingual similarities run lower than Korean–Korean ones for the same mode
 so the midpoint of the curve is per question language. A question naming a
 company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
 "in 2015") cannot be answered from it, however similar the nearest sentence is; nor can a
-question asking for a quantity whose best sentence (numbers preferred) holds no number.
+question asking for a quantity whose best sentence (numbers preferred) holds no number of the kind
+asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces ("용감한 형제"
+is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
+("17대" may be "제십칠대") while a name the documents never spell is never in them.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,8 +20,9 @@ from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
 
-# A quantity question ("얼마", "how many") whose best sentence holds no number is not answered by it.
+# A quantity question ("얼마", "how many") whose best sentence holds no such number is not answered by it.
 NUMBER_PENALTY = 0.3
+NUMBER_NAME_WEIGHT = 0.5  # a missing number weighs this much of a missing name
 
 
 def _default_midpoints() -> dict[str, float]:
@@ -45,15 +50,21 @@ class NameCheck:
 
     @cached_property
     def _haystack(self) -> str:
-        return "\n".join(d.text for d in self._data.documents.values()).lower()
+        return _squeezed("".join(d.text for d in self._data.documents.values()))
 
     def missing_share(self, question: str, lang: str) -> float:
-        """Share of the question's proper nouns and numbers (and, in Korean questions, Latin words) not found."""
+        """Weighted share of the question's proper nouns and numbers (and, in Korean questions, Latin
+        words) not found; numbers weigh NUMBER_NAME_WEIGHT."""
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        names = [t.form.lower() for t in kiwi().tokenize(question) if t.tag in tags]
+        names = [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
         if not names:
             return 0.0
-        return sum(name not in self._haystack for name in names) / len(names)
+        return sum(weight for name, weight in names if name not in self._haystack) / sum(weight for _, weight in names)
+
+
+def _squeezed(text: str) -> str:
+    """Lower-cased, without whitespace: names are compared however they are spaced."""
+    return re.sub(r"\s+", "", text).lower()
 
 
 def confidence(

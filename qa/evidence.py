@@ -21,13 +21,13 @@ from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
 from reportqa.ingest.korean import PARAGRAPH_BREAK, kiwi
 from reportqa.ingest.types import Chunk
-from reportqa.qa.compose import holds_number
 from reportqa.qa.intent import NAME_TAGS, Intent
+from reportqa.qa.quantity import Quantity
 
 # A sentence's relevance: cosine to the question, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
-# A question asking for a quantity prefers sentences that hold a number by this much.
+# A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
 NUMBER_BONUS = 0.08
 # A name in more than this share of the index's sentences ("일본") names no particular thing.
 COMMON_NAME_SHARE = 0.02
@@ -149,7 +149,7 @@ class SentenceTable:
         vector: np.ndarray,
         question_tokens: list[str],
         hits: list[Hit],
-        wants_number: bool = False,
+        quantity: Quantity | None = None,
         intent: Intent | None = None,
         weights: ChoiceWeights = ChoiceWeights(),
     ) -> list[Candidate]:
@@ -161,8 +161,8 @@ class SentenceTable:
                 if row not in seen:
                     seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
         candidates = list(seen.values())
-        if wants_number:
-            candidates = [replace(c, score=c.score + NUMBER_BONUS) if holds_number(c.text) else c for c in candidates]
+        if quantity is not None:
+            candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
         cosines = self.data.sentence_embeddings @ vector if weights.context else None
         candidates = [replace(c, choice=c.score + self._cues(c, intent, weights, cosines)) for c in candidates]
         return sorted(candidates, key=lambda c: -c.choice)
