@@ -124,7 +124,8 @@ class Answerer:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
-        return confidence(best.score, lang, missing, self.config.calibration, quantity is not None and not quantity.held_by(best.text))
+        lacks_number = quantity is not None and not quantity.held_by(best.text)
+        return confidence(best.score, lang, missing, self.config.calibration, lacks_number, self.names.all_named(question, lang))
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []

@@ -34,6 +34,7 @@ class Calibration:
     """Measured on eval/questions.jsonl (README "Abstention")."""
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
+    named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found
     scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
     threshold: float = 0.5  # below this the answer abstains
 
@@ -43,23 +44,36 @@ class Calibration:
 
 
 class NameCheck:
-    """Finds the names and numbers of a question that occur in no indexed document."""
+    """Finds the names and numbers of a question that occur in no indexed document (text or title)."""
 
     def __init__(self, data: IndexData):
         self._data = data
 
     @cached_property
     def _haystack(self) -> str:
-        return _squeezed("".join(d.text for d in self._data.documents.values()))
+        # Titles count: a document titled "용감한 형제" is about that name even where its text omits it.
+        return _squeezed("\n".join(f"{d.title}\n{d.text}" for d in self._data.documents.values()))
+
+    def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
+        """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
+        weight: numbers weigh NUMBER_NAME_WEIGHT. (Kiwi tags every English word SL: English questions
+        offer numbers only.)"""
+        tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
+        return [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
 
     def missing_share(self, question: str, lang: str) -> float:
-        """Weighted share of the question's proper nouns and numbers (and, in Korean questions, Latin
-        words) not found; numbers weigh NUMBER_NAME_WEIGHT."""
-        tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        names = [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
+        """Weighted share of the question's names and numbers not found."""
+        names = self._names(question, lang)
         if not names:
             return 0.0
         return sum(weight for name, weight in names if name not in self._haystack) / sum(weight for _, weight in names)
+
+    def all_named(self, question: str, lang: str) -> bool:
+        """Does the question name something (a proper noun, not a number) and is every name found?
+
+        Such a question is about the documents' own subjects, so a lower similarity still answers it."""
+        names = self._names(question, lang)
+        return any(weight == 1.0 for _, weight in names) and all(name in self._haystack for name, _ in names)
 
 
 def _squeezed(text: str) -> str:
@@ -68,11 +82,12 @@ def _squeezed(text: str) -> str:
 
 
 def confidence(
-    best_score: float, lang: str, missing_share: float, calibration: Calibration, lacks_number: bool = False
+    best_score: float, lang: str, missing_share: float, calibration: Calibration, lacks_number: bool = False, all_named: bool = False
 ) -> float:
-    """Logistic in the best sentence score, scaled down by the share of unknown names, and by
-    NUMBER_PENALTY when the question asks for a quantity and the best sentence holds no number."""
-    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"])
+    """Logistic in the best sentence score (its midpoint lower when every name of the question is
+    found), scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks
+    for a quantity and the best sentence holds no number of that kind."""
+    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if all_named else 0.0)
     z = (best_score - midpoint) / calibration.scale
     penalty = NUMBER_PENALTY if lacks_number else 1.0
     return penalty * (1.0 - missing_share) / (1.0 + math.exp(-z))

@@ -41,10 +41,10 @@ _DEFINES = re.compile(
 class ChoiceWeights:
     """How much each cue adds to a sentence's relevance when choosing what to quote."""
 
-    context: float = 0.0  # times the best cosine of its neighbours in the same paragraph (swept: no gain)
+    context: float = 0.05  # times the best cosine of its neighbours in the same paragraph (swept)
     names: float = 0.0  # times the share of the question's names and numbers it contains (swept: hurts)
     entity: float = 0.02  # when the question asks for a name and it names something specific
-    definition: float = 0.1  # when the question asks for a definition and it is shaped like one (flat in the sweep)
+    definition: float = 0.05  # when the question asks for a definition and it is shaped like one (0 and .05 tie in the sweep)
     rank: float = 0.005  # times the rank of its chunk among the hits, minus one (a cost)
 
 
