@@ -31,7 +31,8 @@ def _groups(chosen: list[Candidate]) -> list[int]:
     return [root(i) for i in range(len(chosen))]
 
 
-def _union(chunks: list[Chunk], document: Document) -> Chunk:
+def union_chunk(chunks: list[Chunk], document: Document) -> Chunk:
+    """One excerpt spanning connected chunks of a document (the chunk itself when there is one)."""
     if len({c.id for c in chunks}) == 1:
         return chunks[0]
     first = min(chunks, key=lambda c: c.start)
@@ -57,7 +58,7 @@ def cite(chosen: list[Candidate], documents: dict[str, Document]) -> tuple[list[
     citations = []
     for n, group in enumerate(order, 1):
         members = [c for c, g in zip(chosen, groups) if g == group]
-        chunk = _union([m.chunk for m in members], documents[members[0].chunk.doc_id])
+        chunk = union_chunk([m.chunk for m in members], documents[members[0].chunk.doc_id])
         spans = [(max(m.start, chunk.start) - chunk.start, min(m.end, chunk.end) - chunk.start) for m in members]
         spans = _merged(spans)
         citations.append(Citation(n, chunk, spans[0], max(m.score for m in members), tuple(spans[1:])))

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from reportqa.index.store import IndexData
 from reportqa.ingest.types import Chunk
+from reportqa.qa.cards import union_chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
@@ -43,6 +44,21 @@ def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
 
 
 def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:
-    """The first chunk of the document holding [start, candidate.end), if any."""
-    doc = candidate.chunk.doc_id
-    return next((c for c in data.chunks if c.doc_id == doc and c.start <= start and candidate.end <= c.end), None)
+    """The first chunk of the document holding [start, candidate.end); else the union of the
+    chunks of the candidate's section that cover it together, overlapping or apart by whitespace only
+    (a subject sentence may end where the next chunk begins); None when text lies between them."""
+    doc, end = candidate.chunk.doc_id, candidate.end
+    chunks = [c for c in data.chunks if c.doc_id == doc]
+    whole = next((c for c in chunks if c.start <= start and end <= c.end), None)
+    if whole is not None:
+        return whole
+    text = data.documents[doc].text
+    covering = sorted((c for c in chunks if c.section == candidate.chunk.section and c.start < end and start < c.end), key=lambda c: c.start)
+    if not covering or covering[0].start > start:
+        return None
+    reach = covering[0].end
+    for chunk in covering[1:]:
+        if text[reach : chunk.start].strip():
+            return None
+        reach = max(reach, chunk.end)
+    return union_chunk(covering, data.documents[doc]) if reach >= end else None
