@@ -37,6 +37,7 @@ class AnswerConfig:
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
     margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
+    place_margin: float = 0.03  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
     section_margin: float = 0.1  # …or within this, when it sits in the best place's section
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
@@ -152,12 +153,14 @@ class Answerer:
 
     def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence and close seconds, by choice, without repeats."""
-        best = candidates[0].choice
+        best, paragraph = candidates[0].choice, self.sentences.paragraph
         chosen: list[Candidate] = []
         for candidate in candidates:
-            if candidate.choice < best - self.config.margin or len(chosen) == self.config.max_sentences:
+            if candidate.choice < best - max(self.config.margin, self.config.place_margin) or len(chosen) == self.config.max_sentences:
                 break
-            if candidate.text not in {c.text for c in chosen}:
+            same_place = paragraph[candidate.position] == paragraph[candidates[0].position]
+            close = candidate.choice >= best - (self.config.place_margin if same_place else self.config.margin)
+            if close and candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
         return chosen
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from reportqa.index.store import IndexData
 from reportqa.ingest.types import Chunk
-from reportqa.qa.cards import union_chunk
+from reportqa.qa.cards import touching, union_chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
@@ -56,9 +56,7 @@ def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | 
     covering = sorted((c for c in chunks if c.section == candidate.chunk.section and c.start < end and start < c.end), key=lambda c: c.start)
     if not covering or covering[0].start > start:
         return None
-    reach = covering[0].end
-    for chunk in covering[1:]:
-        if text[reach : chunk.start].strip():
+    for before, after in zip(covering, covering[1:]):
+        if not touching(before, after, text):
             return None
-        reach = max(reach, chunk.end)
-    return union_chunk(covering, data.documents[doc]) if reach >= end else None
+    return union_chunk(covering, data.documents[doc]) if max(c.end for c in covering) >= end else None
