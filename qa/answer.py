@@ -19,9 +19,9 @@ from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
-from reportqa.qa.places import best_per_place, frames
+from reportqa.qa.places import best_per_place, enumeration_after, frames
 from reportqa.qa.quantity import Quantity, asked_quantity
-from reportqa.qa.subject import chunk_holding, refers_back, with_subject
+from reportqa.qa.subject import moved_to, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -37,7 +37,7 @@ class AnswerConfig:
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
     margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
-    place_margin: float = 0.03  # …or within this, when it sits in the best sentence's paragraph
+    place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
     section_margin: float = 0.1  # …or within this, when it sits in the best place's section
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
@@ -50,8 +50,9 @@ class AnswerConfig:
             raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
         if self.max_sentences < 1 or self.list_items < 1:
             raise InvalidConfig("an answer needs at least one sentence and one list item")
-        if not 0.0 <= self.margin <= 1.0:
-            raise InvalidConfig(f"margin must lie in [0, 1], not {self.margin}")
+        for name in ("margin", "place_margin", "list_margin", "section_margin"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InvalidConfig(f"{name} must lie in [0, 1], not {getattr(self, name)}")
 
 
 class Answerer:
@@ -131,13 +132,24 @@ class Answerer:
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []
         as_list = len(items) >= 2
-        resolved = [with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))]
+        picked = self._with_enumerations(items if as_list else self._best_sentences(candidates))
+        resolved = [with_subject(c, self.sentences) for c in picked]
         # A sentence still opening with "이들은"/"it" names nothing the reader can see (its subject lies
         # in another excerpt): quote it only when nothing else answers.
         chosen = _distinct([c for c in resolved if not refers_back(c.text)] or resolved)
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
+
+    def _with_enumerations(self, chosen: list[Candidate]) -> list[Candidate]:
+        """Each chosen sentence followed by the enumerated sentences it announces ("4가지 유형으로 정리할
+        수 있다. 첫째, … 둘째, …"): the announcement alone names none of the items."""
+        out: list[Candidate] = []
+        for candidate in chosen:
+            out.append(candidate)
+            rows = enumeration_after(self.sentences, candidate.position)[: self.config.list_items]
+            out += [m for m in (moved_to(self.sentences, candidate, r) for r in rows) if m is not None and m.position not in {c.position for c in chosen}]
+        return out
 
     def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
         """The other chunks of the top hit's section, ranked with it: a question asking for several
@@ -196,10 +208,7 @@ class Answerer:
             row -= 1
         while row < len(table.paragraph) and table.paragraph[row] == table.paragraph[place.position]:
             if table.specific_names[row]:
-                span = table.data.sentences[row]
-                moved = replace(place, position=row, start=span.start, end=span.end)
-                chunk = place.chunk if place.chunk.start <= span.start < place.chunk.end else chunk_holding(table.data, moved, span.start)
-                return None if chunk is None else replace(moved, chunk=chunk)
+                return moved_to(table, place, row)
             row += 1
         return None
 

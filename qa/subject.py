@@ -60,3 +60,14 @@ def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | 
         if not touching(before, after, text):
             return None
     return union_chunk(covering, data.documents[doc]) if max(c.end for c in covering) >= end else None
+
+
+def moved_to(table: SentenceTable, candidate: Candidate, row: int) -> Candidate | None:
+    """The candidate moved to another sentence of its document (keeping its scores), cited from its
+    chunk when that holds the sentence, else from one that does (None when none does)."""
+    span = table.data.sentences[row]
+    moved = replace(candidate, position=row, start=span.start, end=span.end)
+    if candidate.chunk.start <= span.start and span.end <= candidate.chunk.end:
+        return moved
+    chunk = chunk_holding(table.data, moved, span.start)
+    return None if chunk is None else replace(moved, chunk=chunk)
