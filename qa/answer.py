@@ -36,7 +36,7 @@ class AnswerConfig:
     mode: Mode = "hybrid"
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
-    margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
+    margin: float = 0.02  # a sentence joins a single answer when it is chosen within this of the best
     place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
     section_margin: float = 0.1  # …or within this, when it sits in the best place's section
