@@ -126,7 +126,11 @@ class Answerer:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
-        lacks_number = quantity is not None and not quantity.held_by(best.text)
+        # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
+        # by a paragraph counting Japan's firms in 2012.
+        lacks_number = quantity is not None and not (
+            quantity.held_by(best.text) and self.names.all_in(question, lang, self.sentences.paragraph_text(best.position))
+        )
         return confidence(best.score, lang, missing, self.config.calibration, lacks_number, self.names.all_named(question, lang))
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
@@ -203,14 +207,8 @@ class Answerer:
     def _naming_sentence(self, place: Candidate) -> Candidate | None:
         """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
         table = self.sentences
-        row = place.position
-        while row > 0 and table.paragraph[row - 1] == table.paragraph[place.position]:
-            row -= 1
-        while row < len(table.paragraph) and table.paragraph[row] == table.paragraph[place.position]:
-            if table.specific_names[row]:
-                return moved_to(table, place, row)
-            row += 1
-        return None
+        row = next((r for r in table.paragraph_rows(place.position) if table.specific_names[r]), None)
+        return None if row is None else moved_to(table, place, row)
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""

@@ -68,6 +68,11 @@ class NameCheck:
             return 0.0
         return sum(weight for name, weight in names if name not in self._haystack) / sum(weight for _, weight in names)
 
+    def all_in(self, question: str, lang: str, text: str) -> bool:
+        """Does `text` mention every proper noun of the question that the documents mention?"""
+        here = _squeezed(text)
+        return all(name in here for name, weight in self._names(question, lang) if weight == 1.0 and name in self._haystack)
+
     def all_named(self, question: str, lang: str) -> bool:
         """Does the question name something (a proper noun, not a number) and is every name found?
 

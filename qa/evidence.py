@@ -128,6 +128,20 @@ class SentenceTable:
             numbers.append(current)
         return numbers
 
+    def paragraph_rows(self, row: int) -> list[int]:
+        """The sentences of the row's paragraph, in text order."""
+        first = last = row
+        while first > 0 and self.paragraph[first - 1] == self.paragraph[row]:
+            first -= 1
+        while last + 1 < len(self.paragraph) and self.paragraph[last + 1] == self.paragraph[row]:
+            last += 1
+        return list(range(first, last + 1))
+
+    def paragraph_text(self, row: int) -> str:
+        """The row's paragraph, after its document's title (which names what the paragraph is about)."""
+        title = self.data.documents[self.data.sentences[row].doc_id].title
+        return "\n".join([title, *(self.text(r) for r in self.paragraph_rows(row))])
+
     def neighbours(self, row: int) -> list[int]:
         """The sentences just before and after, within the same paragraph."""
         return [r for r in (row - 1, row + 1) if 0 <= r < len(self.paragraph) and self.paragraph[r] == self.paragraph[row]]

@@ -1,4 +1,4 @@
-"""Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "it") gets the earlier
+"""Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "그는", "it") gets the earlier
 sentence naming what it refers to, so the answer says which company it means."""
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
 _REFERS_BACK_KO = re.compile(
-    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
+    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?|그녀?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
     r"|^" + _CONNECTIVE + r"(同社|동사)"
 )
-_REFERS_BACK_EN = re.compile(r"^(it|its|they|their|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
+_REFERS_BACK_EN = re.compile(r"^(it|its|they|their|he|his|she|her|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
 LOOK_BACK = 3  # sentences searched for the name, within the paragraph
 
 
