@@ -2,10 +2,12 @@
 
 Retrieval does not depend on these weights, so every question is searched once and only the
 sentence choice is replayed per setting: a grid costs seconds per point, not a full evaluation.
-The objective is the mean of four groups weighted equally: answer accuracy on the report's
+The objective is the mean of five groups weighted equally: answer accuracy on the report's
 answerable questions, KorQuAD end to end and KorQuAD given the gold paragraph (a refusal scores 0),
-and the share of the report's unanswerable questions that abstain, so no single set, let alone a
-single question, decides a weight, and the calibration cannot buy answers with false ones. Run: `python -m reportqa.eval.sweep` (prints the table for README).
+the report's citation precision (per question: the share of its cards holding evidence) and the share
+of the report's unanswerable questions that abstain. So no single set, let alone a single question,
+decides a weight; longer answers cannot buy accuracy with cards that hold nothing, nor the
+calibration buy answers with false ones. Run: `python -m reportqa.eval.sweep` (prints the table for README).
 """
 from __future__ import annotations
 
@@ -52,9 +54,15 @@ def report_cases(answerer: Answerer) -> list[Case]:
         vector, hits = _searched(answerer.searcher, q.question, answerer.config.k)
         if q.answerable:
             cases.append(Case("report", q.question, vector, hits, lambda a, q=q: metrics.answer_accuracy(a.quoted, q.evidence, q.type == "list")))
+            cases.append(Case("report citations", q.question, vector, hits, lambda a, q=q: _citation_precision(a, q.evidence)))
         else:
             cases.append(Case("report abstains", q.question, vector, hits, lambda a: float(not a.answerable)))
     return cases
+
+
+def _citation_precision(answer: Answer, evidence: list[str]) -> float | None:
+    """Share of the answer's cards whose excerpt holds an evidence quote (None when it cites nothing)."""
+    return metrics.precision(metrics.relevance([c.chunk.text for c in answer.citations], evidence))
 
 
 def korquad_cases(answerer: Answerer, golds: list[GoldSpan]) -> list[Case]:
@@ -133,7 +141,7 @@ def main(articles: int = 8, questions: int | None = None, rounds: int = 1) -> No
     korquad = Answerer(Searcher(sample_index(answer_sample, report.searcher.embedder), report.searcher.embedder))
     pairs = [(report, c) for c in report_cases(report)] + [(korquad, c) for c in korquad_cases(korquad, answer_sample.golds[:questions])]
     config, history = coordinate_search(pairs, GRID, rounds)
-    groups = ["report", "report abstains", "korquad e2e", "korquad gold", "objective"]
+    groups = ["report", "report citations", "report abstains", "korquad e2e", "korquad gold", "objective"]
     print("| setting | " + " | ".join(groups) + " |\n|---|" + "---:|" * len(groups))
     for row in history:
         print(f"| {row['setting']} | " + " | ".join(f"{row[g]:.3f}" for g in groups) + " |")
