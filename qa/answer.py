@@ -234,12 +234,14 @@ class Answerer:
 
 
 def _distinct(chosen: list[Candidate]) -> list[Candidate]:
-    """Drop a sentence another chosen span already quotes (a subject brought in may be one of them)."""
-    return [
-        c
-        for i, c in enumerate(chosen)
-        if not any(
-            j != i and d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)
-            for j, d in enumerate(chosen)
+    """Each sentence once: one that another chosen span already quotes (a subject brought in may be one
+    of them) gives way to that span, which takes the earlier of their places in the answer."""
+    out: list[Candidate] = []
+    for c in chosen:
+        container = next(
+            (d for d in chosen if d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)),
+            c,
         )
-    ]
+        if container not in out:
+            out.append(container)
+    return out

@@ -10,7 +10,7 @@ from reportqa.ingest.types import Chunk
 from reportqa.qa.cards import touching, union_chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
 
-_CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
+_CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근|이를 통해|이를 바탕으로|이에 따라|이로써)?\s*,?\s*"
 _REFERS_BACK_KO = re.compile(
     "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?|그녀?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
     r"|^" + _CONNECTIVE + r"(同社|동사)"
