@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 _LIST_EN = re.compile(
-    r"\b(which|what) (firms|companies|cases|examples|businesses|industries|regions|types|kinds|cities|strategies)\b"
+    r"\b(which|what) ([a-z-]+ ){0,2}(firms|companies|cases|examples|businesses|industries|regions|types|kinds|cities|strategies)\b"
     r"|\b(list|name) (the|all)\b|\bexamples?\b",
     re.IGNORECASE,
 )
