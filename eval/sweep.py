@@ -90,7 +90,7 @@ def replay(pairs: list[tuple[Answerer, Case]], config: AnswerConfig) -> dict[str
     return {**means, "objective": float(np.mean(list(means.values())))}
 
 
-def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[float]], rounds: int = 2) -> tuple[AnswerConfig, list[dict]]:
+def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[float | None]], rounds: int = 2) -> tuple[AnswerConfig, list[dict]]:
     """Each weight in turn set to its best grid value (ties keep the current one), the others held;
     `rounds` passes. Returns the final configuration and the log."""
     config = AnswerConfig()
@@ -111,7 +111,7 @@ def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[f
     return config, history
 
 
-def _with(config: AnswerConfig, name: str, value: float, weight_names: set[str], calibration_names: set[str]) -> AnswerConfig:
+def _with(config: AnswerConfig, name: str, value: float | None, weight_names: set[str], calibration_names: set[str]) -> AnswerConfig:
     """`config` with one weight, calibration field or answer setting changed."""
     if name in weight_names:
         return replace(config, weights=replace(config.weights, **{name: value}))
@@ -120,7 +120,7 @@ def _with(config: AnswerConfig, name: str, value: float, weight_names: set[str],
     return replace(config, **{name: value})
 
 
-GRID = {
+GRID: dict[str, list[float | None]] = {
     "context": [0.0, 0.05, 0.1, 0.2],
     "names": [0.0, 0.05, 0.1, 0.2],
     "entity": [0.0, 0.02, 0.05, 0.1],
@@ -130,6 +130,7 @@ GRID = {
     "place_margin": [0.03, 0.05, 0.08, 0.1],
     "list_margin": [0.02, 0.04, 0.06, 0.08],
     "named_shift": [0.0, 0.01, 0.02, 0.03, 0.04],
+    "passage_offset": [None, -0.04, -0.02, 0.0],
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 from reportqa import limits
@@ -14,7 +15,7 @@ from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
-from reportqa.qa.confidence import Calibration, NameCheck, confidence
+from reportqa.qa.confidence import Calibration, NameCheck, Signals, confidence
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
@@ -112,7 +113,7 @@ class Answerer:
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
         candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights)
-        sure = self._confidence(query, lang, candidates, quantity)
+        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits))
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -121,7 +122,19 @@ class Answerer:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
 
-    def _confidence(self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None) -> float:
+    def _passage_support(self, vector: np.ndarray, hits: list[Hit]) -> float | None:
+        """The best cosine of the hits' chunk vectors (None when the store keeps none, e.g. Qdrant)."""
+        embeddings = self.searcher.data.embeddings
+        if embeddings is None or not hits:
+            return None
+        rows = [self._chunk_rows[h.chunk.id] for h in hits if h.chunk.id in self._chunk_rows]
+        return float(np.max(embeddings[rows] @ vector)) if rows else None
+
+    @cached_property
+    def _chunk_rows(self) -> dict[str, int]:
+        return {chunk.id: row for row, chunk in enumerate(self.searcher.data.chunks)}
+
+    def _confidence(self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None) -> float:
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
@@ -131,7 +144,8 @@ class Answerer:
         lacks_number = quantity is not None and not (
             quantity.held_by(best.text) and self.names.all_in(question, lang, self.sentences.paragraph_text(best.position))
         )
-        return confidence(best.score, lang, missing, self.config.calibration, lacks_number, self.names.all_named(question, lang))
+        signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
+        return confidence(signals, lang, self.config.calibration)
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []

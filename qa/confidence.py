@@ -35,6 +35,7 @@ class Calibration:
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
     named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found
+    passage_offset: float | None = -0.02  # added to the best chunk's cosine to compare it with sentence scores
     scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
     threshold: float = 0.5  # below this the answer abstains
 
@@ -86,13 +87,27 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def confidence(
-    best_score: float, lang: str, missing_share: float, calibration: Calibration, lacks_number: bool = False, all_named: bool = False
-) -> float:
-    """Logistic in the best sentence score (its midpoint lower when every name of the question is
-    found), scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks
-    for a quantity and the best sentence holds no number of that kind."""
-    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if all_named else 0.0)
-    z = (best_score - midpoint) / calibration.scale
-    penalty = NUMBER_PENALTY if lacks_number else 1.0
-    return penalty * (1.0 - missing_share) / (1.0 + math.exp(-z))
+@dataclass(frozen=True)
+class Signals:
+    """What confidence reads of one question and its retrieved evidence."""
+
+    best_score: float  # the best sentence's relevance
+    passage: float | None  # the best retrieved chunk's cosine (None when the store keeps no chunk vectors)
+    missing_share: float  # weighted share of the question's names and numbers found nowhere
+    lacks_number: bool = False  # a quantity question whose best sentence holds no such number
+    all_named: bool = False  # every proper noun of the question is found
+
+
+def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
+    """Logistic in the support (the best sentence's score, or the best passage's cosine plus
+    `passage_offset` when higher: a table or a list has no sentence close to the question, while its
+    chunk, embedded with its title, is), its midpoint lower when every name of the question is found;
+    scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks for a
+    quantity and the best sentence holds no number of that kind."""
+    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if signals.all_named else 0.0)
+    support = signals.best_score
+    if signals.passage is not None and calibration.passage_offset is not None:
+        support = max(support, signals.passage + calibration.passage_offset)
+    z = (support - midpoint) / calibration.scale
+    penalty = NUMBER_PENALTY if signals.lacks_number else 1.0
+    return penalty * (1.0 - signals.missing_share) / (1.0 + math.exp(-z))
