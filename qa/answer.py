@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """Defaults measured on eval/questions.jsonl (README "Answers")."""
+    """Defaults fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
 
     k: int = 5  # chunks retrieved
     mode: Mode = "hybrid"

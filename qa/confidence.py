@@ -31,7 +31,7 @@ def _default_midpoints() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Measured on eval/questions.jsonl (README "Abstention")."""
+    """Fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
     named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found

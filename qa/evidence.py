@@ -6,7 +6,7 @@ matrix-vector product; Kiwi morphemes and names of every sentence are computed o
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
 passage about it), the question's own names and numbers, a name when the question asks for one, and
 a definition when it asks what a term stands for. The weights are fitted on the report's question set
-and KorQuAD together (README "Answers").
+and KorQuAD together (README "Evaluation": the sweep).
 """
 from __future__ import annotations
 
