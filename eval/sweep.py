@@ -2,9 +2,12 @@
 
 Retrieval does not depend on these weights, so every question is searched once and only the
 sentence choice is replayed per setting: a grid costs seconds per point, not a full evaluation.
-The objective is the mean answer accuracy of three groups weighted equally (report questions,
-KorQuAD end to end, KorQuAD given the gold paragraph), so no single set, let alone a single
-question, decides a weight. Run: `python -m reportqa.eval.sweep` (prints the table for README).
+The objective is the mean of five groups weighted equally: answer accuracy on the report's
+answerable questions, KorQuAD end to end and KorQuAD given the gold paragraph (a refusal scores 0),
+the report's citation precision (per question: the share of its cards holding evidence) and the share
+of the report's unanswerable questions that abstain. So no single set, let alone a single question,
+decides a weight; longer answers cannot buy accuracy with cards that hold nothing, nor the
+calibration buy answers with false ones. Run: `python -m reportqa.eval.sweep` (prints the table for README).
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher
 from reportqa.index.types import Hit
 from reportqa.qa.answer import AnswerConfig, Answerer
+from reportqa.qa.confidence import Calibration
 from reportqa.qa.evidence import ChoiceWeights
 from reportqa.qa.types import Answer
 
@@ -47,10 +51,18 @@ def _searched(searcher: Searcher, question: str, k: int) -> tuple[np.ndarray, li
 def report_cases(answerer: Answerer) -> list[Case]:
     cases = []
     for q in load_questions():
+        vector, hits = _searched(answerer.searcher, q.question, answerer.config.k)
         if q.answerable:
-            vector, hits = _searched(answerer.searcher, q.question, answerer.config.k)
             cases.append(Case("report", q.question, vector, hits, lambda a, q=q: metrics.answer_accuracy(a.quoted, q.evidence, q.type == "list")))
+            cases.append(Case("report citations", q.question, vector, hits, lambda a, q=q: _citation_precision(a, q.evidence)))
+        else:
+            cases.append(Case("report abstains", q.question, vector, hits, lambda a: float(not a.answerable)))
     return cases
+
+
+def _citation_precision(answer: Answer, evidence: list[str]) -> float | None:
+    """Share of the answer's cards whose excerpt holds an evidence quote (None when it cites nothing)."""
+    return metrics.precision(metrics.relevance([c.chunk.text for c in answer.citations], evidence))
 
 
 def korquad_cases(answerer: Answerer, golds: list[GoldSpan]) -> list[Case]:
@@ -78,17 +90,20 @@ def replay(pairs: list[tuple[Answerer, Case]], config: AnswerConfig) -> dict[str
     return {**means, "objective": float(np.mean(list(means.values())))}
 
 
-def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[float]], rounds: int = 2) -> tuple[AnswerConfig, list[dict]]:
-    """Each weight in turn set to its best grid value, the others held; `rounds` passes. Returns the log."""
+def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[float | None]], rounds: int = 2) -> tuple[AnswerConfig, list[dict]]:
+    """Each weight in turn set to its best grid value (ties keep the current one), the others held;
+    `rounds` passes. Returns the final configuration and the log."""
     config = AnswerConfig()
     weight_names = {f.name for f in fields(ChoiceWeights)}
+    calibration_names = {f.name for f in fields(Calibration)}
     history = [{"setting": "start", **replay(pairs, config)}]
     for _, (name, values) in itertools.product(range(rounds), grid.items()):
         trials = []
         for value in values:
-            trial = replace(config, weights=replace(config.weights, **{name: value})) if name in weight_names else replace(config, **{name: value})
+            trial = _with(config, name, value, weight_names, calibration_names)
             trials.append((replay(pairs, trial), value, trial))
-        best = max(trials, key=lambda t: t[0]["objective"])
+        # A tie keeps the current setting: a flat objective is no reason to move a weight.
+        best = max(trials, key=lambda t: (t[0]["objective"], t[2] == config))
         for scores, value, _ in trials:
             history.append({"setting": f"{name}={value}", **scores})
         config = best[2]
@@ -96,18 +111,30 @@ def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[f
     return config, history
 
 
-GRID = {
+def _with(config: AnswerConfig, name: str, value: float | None, weight_names: set[str], calibration_names: set[str]) -> AnswerConfig:
+    """`config` with one weight, calibration field or answer setting changed."""
+    if name in weight_names:
+        return replace(config, weights=replace(config.weights, **{name: value}))
+    if name in calibration_names:
+        return replace(config, calibration=replace(config.calibration, **{name: value}))
+    return replace(config, **{name: value})
+
+
+GRID: dict[str, list[float | None]] = {
     "context": [0.0, 0.05, 0.1, 0.2],
     "names": [0.0, 0.05, 0.1, 0.2],
     "entity": [0.0, 0.02, 0.05, 0.1],
     "definition": [0.0, 0.05, 0.1, 0.2],
     "rank": [0.0, 0.005, 0.01, 0.02],
     "margin": [0.01, 0.02, 0.03],
+    "place_margin": [0.03, 0.05, 0.08, 0.1],
     "list_margin": [0.02, 0.04, 0.06, 0.08],
+    "named_shift": [0.0, 0.01, 0.02, 0.03, 0.04],
+    "passage_offset": [None, -0.04, -0.02, 0.0],
 }
 
 
-def main(articles: int = 8, questions: int = 100, rounds: int = 1) -> None:
+def main(articles: int = 8, questions: int | None = None, rounds: int = 1) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     report = Answerer(open_searcher())
     path = default_path()
@@ -115,9 +142,10 @@ def main(articles: int = 8, questions: int = 100, rounds: int = 1) -> None:
     korquad = Answerer(Searcher(sample_index(answer_sample, report.searcher.embedder), report.searcher.embedder))
     pairs = [(report, c) for c in report_cases(report)] + [(korquad, c) for c in korquad_cases(korquad, answer_sample.golds[:questions])]
     config, history = coordinate_search(pairs, GRID, rounds)
-    print("| setting | report | korquad e2e | korquad gold | objective |\n|---|---:|---:|---:|---:|")
+    groups = ["report", "report citations", "report abstains", "korquad e2e", "korquad gold", "objective"]
+    print("| setting | " + " | ".join(groups) + " |\n|---|" + "---:|" * len(groups))
     for row in history:
-        print(f"| {row['setting']} | {row['report']:.3f} | {row['korquad e2e']:.3f} | {row['korquad gold']:.3f} | {row['objective']:.3f} |")
+        print(f"| {row['setting']} | " + " | ".join(f"{row[g]:.3f}" for g in groups) + " |")
     print(config)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 from reportqa import limits
@@ -13,14 +14,15 @@ from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import MODES, Hit, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
-from reportqa.qa.compose import NOT_COVERED, asks_quantity, compose, holds_number, is_list_question
-from reportqa.qa.confidence import Calibration, NameCheck, confidence
+from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
+from reportqa.qa.confidence import Calibration, NameCheck, Signals, confidence
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
-from reportqa.qa.places import best_per_place, frames
-from reportqa.qa.subject import chunk_holding, refers_back, with_subject
+from reportqa.qa.places import best_per_place, enumeration_after, frames
+from reportqa.qa.quantity import Quantity, asked_quantity
+from reportqa.qa.subject import moved_to, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
 
@@ -29,13 +31,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """Defaults measured on eval/questions.jsonl (README "Answers")."""
+    """Defaults fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
 
     k: int = 5  # chunks retrieved
     mode: Mode = "hybrid"
     max_sentences: int = 3  # for a single answer
     list_items: int = 6  # for a list answer
-    margin: float = 0.03  # a sentence joins a single answer when it is chosen within this of the best
+    margin: float = 0.02  # a sentence joins a single answer when it is chosen within this of the best
+    place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
     section_margin: float = 0.1  # …or within this, when it sits in the best place's section
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
@@ -48,8 +51,9 @@ class AnswerConfig:
             raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
         if self.max_sentences < 1 or self.list_items < 1:
             raise InvalidConfig("an answer needs at least one sentence and one list item")
-        if not 0.0 <= self.margin <= 1.0:
-            raise InvalidConfig(f"margin must lie in [0, 1], not {self.margin}")
+        for name in ("margin", "place_margin", "list_margin", "section_margin"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InvalidConfig(f"{name} must lie in [0, 1], not {getattr(self, name)}")
 
 
 class Answerer:
@@ -104,12 +108,12 @@ class Answerer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
         tokens = bm25_tokens(question)
-        wants_number = asks_quantity(question)
+        quantity = asked_quantity(question)
         intent = read_intent(question)
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
-        candidates = self.sentences.score(vector, tokens, pool, wants_number, intent, self.config.weights)
-        sure = self._confidence(query, lang, candidates, wants_number)
+        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights)
+        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits))
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -118,23 +122,52 @@ class Answerer:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
 
-    def _confidence(self, question: str, lang: str, candidates: list[Candidate], wants_number: bool) -> float:
+    def _passage_support(self, vector: np.ndarray, hits: list[Hit]) -> float | None:
+        """The best cosine of the hits' chunk vectors (None when the store keeps none, e.g. Qdrant)."""
+        embeddings = self.searcher.data.embeddings
+        if embeddings is None or not hits:
+            return None
+        rows = [self._chunk_rows[h.chunk.id] for h in hits if h.chunk.id in self._chunk_rows]
+        return float(np.max(embeddings[rows] @ vector)) if rows else None
+
+    @cached_property
+    def _chunk_rows(self) -> dict[str, int]:
+        return {chunk.id: row for row, chunk in enumerate(self.searcher.data.chunks)}
+
+    def _confidence(self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None) -> float:
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
-        return confidence(best.score, lang, missing, self.config.calibration, wants_number and not holds_number(best.text))
+        # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
+        # by a paragraph counting Japan's firms in 2012.
+        lacks_number = quantity is not None and not (
+            quantity.held_by(best.text) and self.names.all_in(question, lang, self.sentences.paragraph_text(best.position))
+        )
+        signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
+        return confidence(signals, lang, self.config.calibration)
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
         items = self._list_items(candidates, intent) if is_list_question(query) else []
         as_list = len(items) >= 2
-        resolved = [with_subject(c, self.sentences) for c in (items if as_list else self._best_sentences(candidates))]
+        picked = self._with_enumerations(items if as_list else self._best_sentences(candidates))
+        resolved = [with_subject(c, self.sentences) for c in picked]
         # A sentence still opening with "이들은"/"it" names nothing the reader can see (its subject lies
         # in another excerpt): quote it only when nothing else answers.
         chosen = _distinct([c for c in resolved if not refers_back(c.text)] or resolved)
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
+
+    def _with_enumerations(self, chosen: list[Candidate]) -> list[Candidate]:
+        """Each chosen sentence followed by the enumerated sentences it announces ("4가지 유형으로 정리할
+        수 있다. 첫째, … 둘째, …"): the announcement alone names none of the items."""
+        out: list[Candidate] = []
+        for candidate in chosen:
+            out.append(candidate)
+            rows = enumeration_after(self.sentences, candidate.position)[: self.config.list_items]
+            out += [m for m in (moved_to(self.sentences, candidate, r) for r in rows) if m is not None and m.position not in {c.position for c in chosen}]
+        return out
 
     def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
         """The other chunks of the top hit's section, ranked with it: a question asking for several
@@ -150,12 +183,14 @@ class Answerer:
 
     def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence and close seconds, by choice, without repeats."""
-        best = candidates[0].choice
+        best, paragraph = candidates[0].choice, self.sentences.paragraph
         chosen: list[Candidate] = []
         for candidate in candidates:
-            if candidate.choice < best - self.config.margin or len(chosen) == self.config.max_sentences:
+            if candidate.choice < best - max(self.config.margin, self.config.place_margin) or len(chosen) == self.config.max_sentences:
                 break
-            if candidate.text not in {c.text for c in chosen}:
+            same_place = paragraph[candidate.position] == paragraph[candidates[0].position]
+            close = candidate.choice >= best - (self.config.place_margin if same_place else self.config.margin)
+            if close and candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
         return chosen
 
@@ -186,17 +221,8 @@ class Answerer:
     def _naming_sentence(self, place: Candidate) -> Candidate | None:
         """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
         table = self.sentences
-        row = place.position
-        while row > 0 and table.paragraph[row - 1] == table.paragraph[place.position]:
-            row -= 1
-        while row < len(table.paragraph) and table.paragraph[row] == table.paragraph[place.position]:
-            if table.specific_names[row]:
-                span = table.data.sentences[row]
-                moved = replace(place, position=row, start=span.start, end=span.end)
-                chunk = place.chunk if place.chunk.start <= span.start < place.chunk.end else chunk_holding(table.data, moved, span.start)
-                return None if chunk is None else replace(moved, chunk=chunk)
-            row += 1
-        return None
+        row = next((r for r in table.paragraph_rows(place.position) if table.specific_names[r]), None)
+        return None if row is None else moved_to(table, place, row)
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""
@@ -222,12 +248,14 @@ class Answerer:
 
 
 def _distinct(chosen: list[Candidate]) -> list[Candidate]:
-    """Drop a sentence another chosen span already quotes (a subject brought in may be one of them)."""
-    return [
-        c
-        for i, c in enumerate(chosen)
-        if not any(
-            j != i and d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)
-            for j, d in enumerate(chosen)
+    """Each sentence once: one that another chosen span already quotes (a subject brought in may be one
+    of them) gives way to that span, which takes the earlier of their places in the answer."""
+    out: list[Candidate] = []
+    for c in chosen:
+        container = next(
+            (d for d in chosen if d.chunk.doc_id == c.chunk.doc_id and d.start <= c.start and c.end <= d.end and (d.start, d.end) != (c.start, c.end)),
+            c,
         )
-    ]
+        if container not in out:
+            out.append(container)
+    return out

@@ -1,7 +1,7 @@
 """One source card per place: quoted sentences whose excerpts overlap or touch share one citation.
 
 Overlapping chunks would otherwise show the same paragraph twice ([1] and [2]). Connected excerpts
-of one section become one card spanning their union, with every supporting sentence highlighted;
+of one section (overlapping, or apart by whitespace only) become one card spanning their union, with every supporting sentence highlighted;
 cards are numbered in the order the answer first cites them.
 """
 from __future__ import annotations
@@ -11,11 +11,13 @@ from reportqa.qa.evidence import Candidate
 from reportqa.qa.types import Citation
 
 
-def _connected(a: Chunk, b: Chunk) -> bool:
-    return a.doc_id == b.doc_id and a.section == b.section and a.start <= b.end and b.start <= a.end
+def touching(a: Chunk, b: Chunk, text: str) -> bool:
+    """Do two chunks of one document overlap, or lie apart by whitespace only (chunks end at sentence ends)?"""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return a.doc_id == b.doc_id and not text[first.end : second.start].strip()
 
 
-def _groups(chosen: list[Candidate]) -> list[int]:
+def _groups(chosen: list[Candidate], documents: dict[str, Document]) -> list[int]:
     """Per chosen sentence, the index of its group's first member (transitively connected excerpts)."""
     owner = list(range(len(chosen)))
 
@@ -26,12 +28,14 @@ def _groups(chosen: list[Candidate]) -> list[int]:
 
     for i in range(len(chosen)):
         for j in range(i):
-            if _connected(chosen[i].chunk, chosen[j].chunk):
+            a, b = chosen[i].chunk, chosen[j].chunk
+            if a.section == b.section and touching(a, b, documents[a.doc_id].text):
                 owner[max(root(i), root(j))] = min(root(i), root(j))
     return [root(i) for i in range(len(chosen))]
 
 
-def _union(chunks: list[Chunk], document: Document) -> Chunk:
+def union_chunk(chunks: list[Chunk], document: Document) -> Chunk:
+    """One excerpt spanning connected chunks of a document (the chunk itself when there is one)."""
     if len({c.id for c in chunks}) == 1:
         return chunks[0]
     first = min(chunks, key=lambda c: c.start)
@@ -52,12 +56,12 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def cite(chosen: list[Candidate], documents: dict[str, Document]) -> tuple[list[Citation], list[int]]:
     """The citations (one per place, numbered by first use) and, per chosen sentence, its citation number."""
-    groups = _groups(chosen)
+    groups = _groups(chosen, documents)
     order = list(dict.fromkeys(groups))
     citations = []
     for n, group in enumerate(order, 1):
         members = [c for c, g in zip(chosen, groups) if g == group]
-        chunk = _union([m.chunk for m in members], documents[members[0].chunk.doc_id])
+        chunk = union_chunk([m.chunk for m in members], documents[members[0].chunk.doc_id])
         spans = [(max(m.start, chunk.start) - chunk.start, min(m.end, chunk.end) - chunk.start) for m in members]
         spans = _merged(spans)
         citations.append(Citation(n, chunk, spans[0], max(m.score for m in members), tuple(spans[1:])))

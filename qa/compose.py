@@ -4,14 +4,12 @@ from __future__ import annotations
 import re
 
 _LIST_EN = re.compile(
-    r"\b(which|what) (firms|companies|cases|examples|businesses|industries|regions|types|kinds|cities|strategies)\b"
+    r"\b(which|what) ([a-z-]+ ){0,2}(firms|companies|cases|examples|businesses|industries|regions|types|kinds|cities|strategies)\b"
     r"|\b(list|name) (the|all)\b|\bexamples?\b",
     re.IGNORECASE,
 )
 _LIST_KO = re.compile(r"(어떤|어느)\s?(기업|회사|사례|업체|지역|유형|곳|도시|전략)|(기업|회사|사례|업체|유형|곳)(들)?(은|는|이|가)?\s*(무엇|어디|\?|$)")
 
-_QUANTITY = re.compile(r"얼마|몇|비중|비율|how (much|many)|what (share|percentage|proportion|year)|which year", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
 
 LEAD_IN = {
     ("en", "list"): "The report gives these cases:",
@@ -27,15 +25,6 @@ NOT_COVERED = {
 def is_list_question(question: str) -> bool:
     """Does the question ask for several items (firms, cases, types)?"""
     return bool(_LIST_EN.search(question) or _LIST_KO.search(question.strip()))
-
-
-def asks_quantity(question: str) -> bool:
-    """Does the question ask for a number (an amount, a share, a count, a year)?"""
-    return bool(_QUANTITY.search(question))
-
-
-def holds_number(sentence: str) -> bool:
-    return bool(_DIGIT.search(sentence))
 
 
 def compose(quoted: list[tuple[str, int]], lang: str, as_list: bool) -> str:

@@ -4,11 +4,15 @@ Cross-lingual similarities run lower than Korean–Korean ones for the same mode
 so the midpoint of the curve is per question language. A question naming a
 company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
 "in 2015") cannot be answered from it, however similar the nearest sentence is; nor can a
-question asking for a quantity whose best sentence (numbers preferred) holds no number.
+question asking for a quantity whose best sentence (numbers preferred) holds no number of the kind
+asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces ("용감한 형제"
+is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
+("17대" may be "제십칠대") while a name the documents never spell is never in them.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,8 +20,9 @@ from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
 
-# A quantity question ("얼마", "how many") whose best sentence holds no number is not answered by it.
+# A quantity question ("얼마", "how many") whose best sentence holds no such number is not answered by it.
 NUMBER_PENALTY = 0.3
+NUMBER_NAME_WEIGHT = 0.5  # a missing number weighs this much of a missing name
 
 
 def _default_midpoints() -> dict[str, float]:
@@ -26,9 +31,11 @@ def _default_midpoints() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Measured on eval/questions.jsonl (README "Abstention")."""
+    """Fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
+    named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found
+    passage_offset: float | None = -0.02  # added to the best chunk's cosine to compare it with sentence scores
     scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
     threshold: float = 0.5  # below this the answer abstains
 
@@ -38,30 +45,69 @@ class Calibration:
 
 
 class NameCheck:
-    """Finds the names and numbers of a question that occur in no indexed document."""
+    """Finds the names and numbers of a question that occur in no indexed document (text or title)."""
 
     def __init__(self, data: IndexData):
         self._data = data
 
     @cached_property
     def _haystack(self) -> str:
-        return "\n".join(d.text for d in self._data.documents.values()).lower()
+        # Titles count: a document titled "용감한 형제" is about that name even where its text omits it.
+        return _squeezed("\n".join(f"{d.title}\n{d.text}" for d in self._data.documents.values()))
+
+    def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
+        """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
+        weight: numbers weigh NUMBER_NAME_WEIGHT. (Kiwi tags every English word SL: English questions
+        offer numbers only.)"""
+        tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
+        return [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
 
     def missing_share(self, question: str, lang: str) -> float:
-        """Share of the question's proper nouns and numbers (and, in Korean questions, Latin words) not found."""
-        tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        names = [t.form.lower() for t in kiwi().tokenize(question) if t.tag in tags]
+        """Weighted share of the question's names and numbers not found."""
+        names = self._names(question, lang)
         if not names:
             return 0.0
-        return sum(name not in self._haystack for name in names) / len(names)
+        return sum(weight for name, weight in names if name not in self._haystack) / sum(weight for _, weight in names)
+
+    def all_in(self, question: str, lang: str, text: str) -> bool:
+        """Does `text` mention every proper noun of the question that the documents mention?"""
+        here = _squeezed(text)
+        return all(name in here for name, weight in self._names(question, lang) if weight == 1.0 and name in self._haystack)
+
+    def all_named(self, question: str, lang: str) -> bool:
+        """Does the question name something (a proper noun, not a number) and is every name found?
+
+        Such a question is about the documents' own subjects, so a lower similarity still answers it."""
+        names = self._names(question, lang)
+        return any(weight == 1.0 for _, weight in names) and all(name in self._haystack for name, _ in names)
 
 
-def confidence(
-    best_score: float, lang: str, missing_share: float, calibration: Calibration, lacks_number: bool = False
-) -> float:
-    """Logistic in the best sentence score, scaled down by the share of unknown names, and by
-    NUMBER_PENALTY when the question asks for a quantity and the best sentence holds no number."""
-    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"])
-    z = (best_score - midpoint) / calibration.scale
-    penalty = NUMBER_PENALTY if lacks_number else 1.0
-    return penalty * (1.0 - missing_share) / (1.0 + math.exp(-z))
+def _squeezed(text: str) -> str:
+    """Lower-cased, without whitespace: names are compared however they are spaced."""
+    return re.sub(r"\s+", "", text).lower()
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What confidence reads of one question and its retrieved evidence."""
+
+    best_score: float  # the best sentence's relevance
+    passage: float | None  # the best retrieved chunk's cosine (None when the store keeps no chunk vectors)
+    missing_share: float  # weighted share of the question's names and numbers found nowhere
+    lacks_number: bool = False  # a quantity question whose best sentence holds no such number
+    all_named: bool = False  # every proper noun of the question is found
+
+
+def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
+    """Logistic in the support (the best sentence's score, or the best passage's cosine plus
+    `passage_offset` when higher: a table or a list has no sentence close to the question, while its
+    chunk, embedded with its title, is), its midpoint lower when every name of the question is found;
+    scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks for a
+    quantity and the best sentence holds no number of that kind."""
+    midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if signals.all_named else 0.0)
+    support = signals.best_score
+    if signals.passage is not None and calibration.passage_offset is not None:
+        support = max(support, signals.passage + calibration.passage_offset)
+    z = (support - midpoint) / calibration.scale
+    penalty = NUMBER_PENALTY if signals.lacks_number else 1.0
+    return penalty * (1.0 - signals.missing_share) / (1.0 + math.exp(-z))

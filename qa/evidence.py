@@ -6,7 +6,7 @@ matrix-vector product; Kiwi morphemes and names of every sentence are computed o
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
 passage about it), the question's own names and numbers, a name when the question asks for one, and
 a definition when it asks what a term stands for. The weights are fitted on the report's question set
-and KorQuAD together (README "Answers").
+and KorQuAD together (README "Evaluation": the sweep).
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
 from reportqa.ingest.korean import PARAGRAPH_BREAK, kiwi
 from reportqa.ingest.types import Chunk
-from reportqa.qa.compose import holds_number
 from reportqa.qa.intent import NAME_TAGS, Intent
+from reportqa.qa.quantity import Quantity
 
 # A sentence's relevance: cosine to the question, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
-# A question asking for a quantity prefers sentences that hold a number by this much.
+# A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
 NUMBER_BONUS = 0.08
 # A name in more than this share of the index's sentences ("일본") names no particular thing.
 COMMON_NAME_SHARE = 0.02
@@ -41,10 +41,10 @@ _DEFINES = re.compile(
 class ChoiceWeights:
     """How much each cue adds to a sentence's relevance when choosing what to quote."""
 
-    context: float = 0.0  # times the best cosine of its neighbours in the same paragraph (swept: no gain)
+    context: float = 0.05  # times the best cosine of its neighbours in the same paragraph (swept)
     names: float = 0.0  # times the share of the question's names and numbers it contains (swept: hurts)
     entity: float = 0.02  # when the question asks for a name and it names something specific
-    definition: float = 0.1  # when the question asks for a definition and it is shaped like one (flat in the sweep)
+    definition: float = 0.05  # when the question asks for a definition and it is shaped like one (0 and .05 tie in the sweep)
     rank: float = 0.005  # times the rank of its chunk among the hits, minus one (a cost)
 
 
@@ -128,6 +128,20 @@ class SentenceTable:
             numbers.append(current)
         return numbers
 
+    def paragraph_rows(self, row: int) -> list[int]:
+        """The sentences of the row's paragraph, in text order."""
+        first = last = row
+        while first > 0 and self.paragraph[first - 1] == self.paragraph[row]:
+            first -= 1
+        while last + 1 < len(self.paragraph) and self.paragraph[last + 1] == self.paragraph[row]:
+            last += 1
+        return list(range(first, last + 1))
+
+    def paragraph_text(self, row: int) -> str:
+        """The row's paragraph, after its document's title (which names what the paragraph is about)."""
+        title = self.data.documents[self.data.sentences[row].doc_id].title
+        return "\n".join([title, *(self.text(r) for r in self.paragraph_rows(row))])
+
     def neighbours(self, row: int) -> list[int]:
         """The sentences just before and after, within the same paragraph."""
         return [r for r in (row - 1, row + 1) if 0 <= r < len(self.paragraph) and self.paragraph[r] == self.paragraph[row]]
@@ -149,7 +163,7 @@ class SentenceTable:
         vector: np.ndarray,
         question_tokens: list[str],
         hits: list[Hit],
-        wants_number: bool = False,
+        quantity: Quantity | None = None,
         intent: Intent | None = None,
         weights: ChoiceWeights = ChoiceWeights(),
     ) -> list[Candidate]:
@@ -161,8 +175,8 @@ class SentenceTable:
                 if row not in seen:
                     seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
         candidates = list(seen.values())
-        if wants_number:
-            candidates = [replace(c, score=c.score + NUMBER_BONUS) if holds_number(c.text) else c for c in candidates]
+        if quantity is not None:
+            candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
         cosines = self.data.sentence_embeddings @ vector if weights.context else None
         candidates = [replace(c, choice=c.score + self._cues(c, intent, weights, cosines)) for c in candidates]
         return sorted(candidates, key=lambda c: -c.choice)

@@ -41,3 +41,14 @@ def best_per_place(candidates: list[Candidate], table: SentenceTable) -> list[Ca
             seen.add(place)
             places.append(candidate)
     return places
+
+
+def enumeration_after(table: SentenceTable, row: int) -> list[int]:
+    """The enumerated sentences ("첫째, …", "둘째, …") right after `row` in its paragraph, when two or
+    more: the items a sentence announcing them ("4가지 유형으로 정리할 수 있다") stands for."""
+    rows = []
+    following = row + 1
+    while following < len(table.paragraph) and table.paragraph[following] == table.paragraph[row] and _ENUMERATED.search(table.text(following)):
+        rows.append(following)
+        following += 1
+    return rows if len(rows) >= 2 else []

@@ -1,4 +1,4 @@
-"""Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "it") gets the earlier
+"""Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "그는", "it") gets the earlier
 sentence naming what it refers to, so the answer says which company it means."""
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from dataclasses import replace
 
 from reportqa.index.store import IndexData
 from reportqa.ingest.types import Chunk
+from reportqa.qa.cards import touching, union_chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
 
-_CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근)?\s*,?\s*"
+_CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근|이를 통해|이를 바탕으로|이에 따라|이로써)?\s*,?\s*"
 _REFERS_BACK_KO = re.compile(
-    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
+    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?|그녀?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
     r"|^" + _CONNECTIVE + r"(同社|동사)"
 )
-_REFERS_BACK_EN = re.compile(r"^(it|its|they|their|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
+_REFERS_BACK_EN = re.compile(r"^(it|its|they|their|he|his|she|her|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
 LOOK_BACK = 3  # sentences searched for the name, within the paragraph
 
 
@@ -43,6 +44,30 @@ def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
 
 
 def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:
-    """The first chunk of the document holding [start, candidate.end), if any."""
-    doc = candidate.chunk.doc_id
-    return next((c for c in data.chunks if c.doc_id == doc and c.start <= start and candidate.end <= c.end), None)
+    """The first chunk of the document holding [start, candidate.end); else the union of the
+    chunks of the candidate's section that cover it together, overlapping or apart by whitespace only
+    (a subject sentence may end where the next chunk begins); None when text lies between them."""
+    doc, end = candidate.chunk.doc_id, candidate.end
+    chunks = [c for c in data.chunks if c.doc_id == doc]
+    whole = next((c for c in chunks if c.start <= start and end <= c.end), None)
+    if whole is not None:
+        return whole
+    text = data.documents[doc].text
+    covering = sorted((c for c in chunks if c.section == candidate.chunk.section and c.start < end and start < c.end), key=lambda c: c.start)
+    if not covering or covering[0].start > start:
+        return None
+    for before, after in zip(covering, covering[1:]):
+        if not touching(before, after, text):
+            return None
+    return union_chunk(covering, data.documents[doc]) if max(c.end for c in covering) >= end else None
+
+
+def moved_to(table: SentenceTable, candidate: Candidate, row: int) -> Candidate | None:
+    """The candidate moved to another sentence of its document (keeping its scores), cited from its
+    chunk when that holds the sentence, else from one that does (None when none does)."""
+    span = table.data.sentences[row]
+    moved = replace(candidate, position=row, start=span.start, end=span.end)
+    if candidate.chunk.start <= span.start and span.end <= candidate.chunk.end:
+        return moved
+    chunk = chunk_holding(table.data, moved, span.start)
+    return None if chunk is None else replace(moved, chunk=chunk)

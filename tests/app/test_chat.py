@@ -43,7 +43,7 @@ def test_showcase_answer_links_each_marker_to_its_excerpt(chat: Chat) -> None:
     cards = len(set(markers.all_inner_texts()))  # sentences from one place share its card
     markers.last.click()  # an excerpt below the fold of the sources panel scrolls into view
     expect(chat.page.locator(f"#cite-1-{cards} .excerpt mark").first).to_be_in_viewport()
-    reply.locator("a.cite", has_text="[1]").click()
+    reply.locator("a.cite", has_text="[1]").first.click()  # several sentences may cite card [1]
     excerpt = chat.page.locator("#cite-1-1")
     expect(excerpt.locator(".excerpt mark").first).to_be_visible()
     expect(excerpt.locator(".excerpt mark").first).to_be_in_viewport()
@@ -68,7 +68,7 @@ def test_follow_up_resolves_against_the_earlier_question(chat: Chat) -> None:
     chat.ask("타스크사는 어떤 제품을 만드나?")
     reply = chat.ask("그 회사는 어느 나라에 수출하나?")
     assert "스페인" in reply.inner_text() or "30개" in reply.inner_text()
-    chat.replies.first.locator("a.cite", has_text="[1]").click()  # the first turn's sources are folded now
+    chat.replies.first.locator("a.cite", has_text="[1]").first.click()  # the first turn's sources are folded now
     expect(chat.page.locator("#cite-1-1 .excerpt mark").first).to_be_in_viewport()
 
 

@@ -5,7 +5,9 @@ bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.791, citation precision 0.
 precision 1.00, recall 0.50 (7 of 14). 2026-11-28 after issue 8 (BM25 weight 0.4): hybrid hit@5
 0.987, MRR 0.888.
 Measured 2026-11-28 after issue 13: answer accuracy 0.861 (ko 0.880, en 0.828), fact coverage 0.861,
-citation precision 0.678, no answerable question refused.
+citation precision 0.678, no answerable question refused. After issue 13's second round: answer
+accuracy 0.911 (ko 0.940, en 0.862), fact coverage 0.918, citation precision 0.789, abstention
+precision 1.00, recall 0.714 (10 of 14); floors one question or so below.
 """
 from __future__ import annotations
 
@@ -34,10 +36,10 @@ def test_english_questions_are_served_by_the_hybrid(eval_result: EvalResult) -> 
 
 def test_answer_floors(answered_result: EvalResult) -> None:
     answers = answered_result.summary()["answers"]
-    assert answers["answer_accuracy"] >= 0.82
-    assert answers["answer_accuracy[ko]"] >= 0.84 and answers["answer_accuracy[en]"] >= 0.78
+    assert answers["answer_accuracy"] >= 0.88
+    assert answers["answer_accuracy[ko]"] >= 0.90 and answers["answer_accuracy[en]"] >= 0.82
     assert answers["refused_answerable"] == 0.0
-    assert answers["fact_coverage"] >= 0.82
-    assert answers["citation_precision"] >= 0.63
+    assert answers["fact_coverage"] >= 0.88
+    assert answers["citation_precision"] >= 0.75
     assert answers["abstention_precision"] >= 0.9
-    assert answers["abstention_recall"] >= 0.42
+    assert answers["abstention_recall"] >= 0.64

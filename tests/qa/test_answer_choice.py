@@ -7,6 +7,7 @@ import re
 import pytest
 from reportqa.eval.questions import load_questions
 from reportqa.qa.answer import Answerer
+from reportqa.qa.cards import touching
 from reportqa.qa.places import frames
 from reportqa.qa.subject import refers_back
 from reportqa.qa.types import Answer
@@ -62,14 +63,14 @@ def test_list_items_are_never_a_section_introduction_or_summary(answerer: Answer
                 assert not frames(table, rows[-1]), (question.id, citation.sentence[:40])
 
 
-def test_one_card_per_place(set_answers: list) -> None:
-    """No two citations of an answer show overlapping or touching text of one section."""
+def test_one_card_per_place(answerer: Answerer, set_answers: list) -> None:
+    """No two citations of an answer show overlapping or touching text (apart by whitespace only) of one section."""
+    documents = answerer.searcher.data.documents
     for question, answer in set_answers:
         cards = [c.chunk for c in answer.citations]
         for i, a in enumerate(cards):
             for b in cards[:i]:
-                same = a.doc_id == b.doc_id and a.section == b.section
-                assert not (same and a.start <= b.end and b.start <= a.end), question.id
+                assert not (a.section == b.section and touching(a, b, documents[a.doc_id].text)), question.id
         numbers = [int(n) for n in MARKER.findall(answer.text)]
         assert sorted(set(numbers)) == [c.n for c in answer.citations]
         assert list(dict.fromkeys(numbers)) == sorted(set(numbers))  # numbered in the answer's order
@@ -86,3 +87,25 @@ def test_a_follow_up_after_an_answer_inherits_its_subject(answerer: Answerer) ->
     assert first.answerable and follow.answerable
     assert "타스크사" in follow.query
 
+
+@pytest.mark.parametrize(
+    "question",
+    ["장기불황을 견딘 일본 중소기업의 네 가지 유형은?", "What four types of Japanese SMEs does the report describe?"],
+)
+def test_a_sentence_announcing_an_enumeration_brings_its_items(answerer: Answerer, question: str) -> None:
+    quoted = " ".join(answerer.answer(question).quoted)
+    assert "4가지 유형으로 정리할 수 있다" in quoted
+    assert all(f"{ordinal}," in quoted for ordinal in ("첫째", "둘째", "셋째", "넷째"))
+
+
+@pytest.mark.parametrize(
+    ("question", "answerable"),
+    [
+        ("타스크사의 연간 매출액은 얼마인가?", False),  # amounts of money: the report gives none for it
+        ("한국 중소기업 수는 1990년대 말부터 2012년까지 몇 개나 줄었나?", False),  # the count is Japan's
+        ("일본 중소기업 수는 1990년대 말부터 2012년까지 몇 개나 줄었나?", True),
+        ("나믹스는 기초기술 개발에 몇 명을 두고 있나?", True),
+    ],
+)
+def test_a_quantity_question_needs_a_number_of_its_kind_about_its_subject(answerer: Answerer, question: str, answerable: bool) -> None:
+    assert answerer.answer(question).answerable is answerable
