@@ -1,7 +1,7 @@
 """The embedding model on ONNX Runtime: tokenizers + one exported BertModel graph + mean pooling.
 
 A sentence-transformers folder that holds `onnx/model.onnx` (the converter writes one for the
-default model) is run without torch: a question is embedded in a third of the torch path's time,
+default model) is run without torch: a question is embedded in about half the torch path's time,
 and a running app never imports torch or sentence-transformers.
 """
 from __future__ import annotations
