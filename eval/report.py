@@ -115,6 +115,19 @@ def _answers_section(summary: dict) -> list[str]:
     return ["## Answers", "", *table(["metric", "meaning", "value"], rows, left=2)]
 
 
+def _abstention_misses(result: EvalResult) -> list[str]:
+    """Unanswerable questions answered and answerable ones refused, with the confidence that decided
+    it: how far from the threshold a miss was tells a calibration fix from a missing signal."""
+    misses = [a for a in result.answers or [] if a.answerable == a.abstained]
+    if not misses:
+        return []
+    rows = [
+        [a.id, "refused, answerable" if a.abstained else "answered, unanswerable", cell(a.question), cell(a.text[:PREVIEW]), fmt(a.confidence)]
+        for a in misses
+    ]
+    return ["### Abstention misses", "", *table(["id", "miss", "question", "answer", "confidence"], rows, left=4), ""]
+
+
 def worst_questions(records: list[RetrievalRecord], k: int = 5) -> list[RetrievalRecord]:
     """Scored questions whose first evidence is not in the top k, worst (not found at all) first."""
     failing = [r for r in records if r.scored and (r.first_rank is None or r.first_rank > k)]
@@ -178,6 +191,7 @@ def render(result: EvalResult, plots: dict[str, Path]) -> str:
         "",
         *_answers_section(summary),
         "",
+        *_abstention_misses(result),
         *_worst_section(result),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -75,6 +75,7 @@ class AnswerRecord:
     latency_ms: float
     fact_coverage: float | None
     answer_accuracy: float | None = None  # do the quoted sentences hold the evidence (metrics.answer_accuracy)
+    confidence: float | None = None  # the answerer's, kept so an abstention miss shows how near the threshold it was
 
 
 @dataclass
@@ -236,6 +237,7 @@ def _answer_one(answer_fn: AnswerFn, q: Question) -> AnswerRecord:
         latency_ms=round(ms, 3),
         fact_coverage=metrics.fact_coverage(answer.text, q.answer_facts) if q.answerable else None,
         answer_accuracy=metrics.answer_accuracy(answer.quoted, q.evidence, q.type == "list") if q.answerable else None,
+        confidence=round(answer.confidence, 4),
     )
 
 

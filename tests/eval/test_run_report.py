@@ -12,6 +12,7 @@ from reportqa.eval.report import write_report
 from reportqa.eval.run import AnswerFn, EvalResult, evaluate
 from reportqa.index.search import Searcher
 from reportqa.index.types import MODES
+from reportqa.qa.confidence import Calibration
 from reportqa.qa.types import Answer, Citation
 
 MODE_KEYS = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10",
@@ -137,3 +138,18 @@ def test_report_shows_answer_metrics(answered: EvalResult, tmp_path: Path) -> No
     for name in ("answer_accuracy", "answer_accuracy[ko]", "fact_coverage", "citation_precision", "abstention_precision", "abstention_recall"):
         assert f"| {name} |" in text
     assert "not evaluated" not in text
+
+
+def test_report_lists_abstention_misses_with_their_confidence(answered: EvalResult, tmp_path: Path) -> None:
+    """The top-hit answerer never abstains: every unanswerable question is a miss, at confidence 1.0."""
+    text = write_report(answered, tmp_path).read_text(encoding="utf-8")
+    section = text.split("### Abstention misses", 1)[1].split("\n## ", 1)[0]
+    unanswerable = [q for q in load_questions() if not q.answerable]
+    rows = [line for line in section.splitlines() if line.startswith("| q")]
+    assert [row.split(" | ")[0][2:] for row in rows] == [q.id for q in unanswerable]
+    assert all(row.split(" | ")[1] == "answered, unanswerable" and row.endswith(" | 1.000 |") for row in rows)
+
+
+def test_answer_records_keep_the_confidence_that_decided(answered_result: EvalResult) -> None:
+    threshold = Calibration().threshold
+    assert all((a.confidence < threshold) == a.abstained for a in answered_result.answers)
