@@ -49,6 +49,11 @@ def quantize_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[.
     return click.option("--quantize", type=click.Choice(["int8", "none"]), default=None, help=help_text)
 
 
+def _weights(quantize: str | None) -> str | None:
+    """`--quantize` for a fresh embedder: "none" and no option both mean float32 (None)."""
+    return None if quantize == "none" else quantize
+
+
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """`--store`, `--qdrant-path`, `--qdrant-url` become one `qdrant` argument (None: the embedded files)."""
 
@@ -141,7 +146,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
 @index_option
 @model_option
 @quantize_option(
-    "Model weights for the vectors: int8 (questions about twice as fast, rankings not identical: see the "
+    "Model weights for the vectors: int8 (searches about twice as fast, rankings not identical: see the "
     "README) or none (float32). Default: what the index already uses; float32 for a new index."
 )
 @_fail_cleanly
@@ -174,7 +179,7 @@ def index_command(
     if qdrant is not None:  # a collection is built with the weights asked for (float32 unless --quantize int8)
         from reportqa.index.qdrant_store import QdrantWriter
 
-        embedder = load_embedder(model, quantize=None if quantize in (None, "none") else quantize)
+        embedder = load_embedder(model, quantize=_weights(quantize))
         writer = QdrantWriter(qdrant, index_name, embedder.name, embedder.dim, asdict(chunking), quantize=embedder.quantize)
     else:
         embedder = builder_embedder(index_name, model, quantize)
@@ -428,7 +433,7 @@ def eval_command(
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
-        embedder = load_embedder(model, quantize=None if quantize in (None, "none") else quantize)
+        embedder = load_embedder(model, quantize=_weights(quantize))
         _benchmark(benchmark, chosen, limit, unit, articles, embedder, as_json, answer_articles)
         return
     if quantize is not None:

