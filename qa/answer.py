@@ -108,8 +108,9 @@ class Answerer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
         tokens = bm25_tokens(question)
-        quantity = asked_quantity(question)
         intent = read_intent(question)
+        # "몇 천명의 학생들이 시위를 벌인 곳은?" names a quantity but asks for a place.
+        quantity = None if intent.wants_entity else asked_quantity(question)
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
         candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights)
@@ -148,7 +149,7 @@ class Answerer:
         return confidence(signals, lang, self.config.calibration)
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
-        items = self._list_items(candidates, intent) if is_list_question(query) else []
+        items = self._list_items(self._uncosted(candidates), intent) if is_list_question(query) else []
         as_list = len(items) >= 2
         picked = self._with_enumerations(items if as_list else self._best_sentences(candidates))
         resolved = [with_subject(c, self.sentences) for c in picked]
@@ -158,6 +159,12 @@ class Answerer:
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         return replace(base, text=text, answerable=True, citations=citations)
+
+    def _uncosted(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Candidates chosen without the retrieval cost, best first: a list gathers the places that answer
+        comparably, wherever retrieval ranked them; the cost only decides which one place a single answer quotes."""
+        cost = self.config.weights.retrieval
+        return sorted((replace(c, choice=c.choice + cost * c.behind) for c in candidates), key=lambda c: -c.choice)
 
     def _with_enumerations(self, chosen: list[Candidate]) -> list[Candidate]:
         """Each chosen sentence followed by the enumerated sentences it announces ("4가지 유형으로 정리할
@@ -176,7 +183,7 @@ class Answerer:
             return []
         top, taken = hits[0], {h.chunk.id for h in hits}
         return [
-            Hit(top.rank, 0.0, c)
+            Hit(top.rank, top.score, c)
             for c in self.searcher.data.chunks
             if c.doc_id == top.chunk.doc_id and c.section == top.chunk.section and c.id not in taken
         ]
@@ -192,7 +199,21 @@ class Answerer:
             close = candidate.choice >= best - (self.config.place_margin if same_place else self.config.margin)
             if close and candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
-        return chosen
+        return self._with_news(chosen, candidates)
+
+    def _with_news(self, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+        """A best sentence that only restates the question ("전쟁과 같은 비상 시국일 경우 … 모든 정당이
+        내각에 참여하는 경우가 있다.") is quoted with its best-chosen neighbour, which says what it is
+        called or who did it ("이때 세워지는 정부 내각을 거국일치내각이라고 부른다.")."""
+        best = chosen[0]
+        if not best.restates:
+            return chosen
+        rows = set(self.sentences.neighbours(best.position)) - {c.position for c in chosen}
+        scored = [c for c in candidates if c.position in rows]
+        neighbour = scored[0] if scored else next((m for m in (moved_to(self.sentences, best, r) for r in sorted(rows)) if m is not None), None)
+        if neighbour is None:
+            return chosen
+        return [best, neighbour, *chosen[1:]][: self.config.max_sentences]
 
     def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
         """One item per place, in document order, when at least two places answer comparably; else empty.

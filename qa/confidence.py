@@ -5,7 +5,7 @@ so the midpoint of the curve is per question language. A question naming a
 company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
 "in 2015") cannot be answered from it, however similar the nearest sentence is; nor can a
 question asking for a quantity whose best sentence (numbers preferred) holds no number of the kind
-asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces ("용감한 형제"
+asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces and punctuation ("용감한 형제"
 is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
 ("17대" may be "제십칠대") while a name the documents never spell is never in them.
 """
@@ -67,24 +67,34 @@ class NameCheck:
         names = self._names(question, lang)
         if not names:
             return 0.0
-        return sum(weight for name, weight in names if name not in self._haystack) / sum(weight for _, weight in names)
+        return sum(weight for name, weight in names if not _found(name, self._haystack)) / sum(weight for _, weight in names)
 
     def all_in(self, question: str, lang: str, text: str) -> bool:
         """Does `text` mention every proper noun of the question that the documents mention?"""
         here = _squeezed(text)
-        return all(name in here for name, weight in self._names(question, lang) if weight == 1.0 and name in self._haystack)
+        return all(_found(name, here) for name, weight in self._names(question, lang) if weight == 1.0 and _found(name, self._haystack))
 
     def all_named(self, question: str, lang: str) -> bool:
         """Does the question name something (a proper noun, not a number) and is every name found?
 
         Such a question is about the documents' own subjects, so a lower similarity still answers it."""
         names = self._names(question, lang)
-        return any(weight == 1.0 for _, weight in names) and all(name in self._haystack for name, _ in names)
+        return any(weight == 1.0 for _, weight in names) and all(_found(name, self._haystack) for name, _ in names)
+
+
+# Kiwi may read an unknown name with its particle as one proper noun ("빅뱅이 … 데뷔한 해는?" → "빅뱅이").
+_PARTICLE_END = frozenset("이가은는을를의도와과")
+
+
+def _found(name: str, haystack: str) -> bool:
+    """Is the name in the (squeezed) text, or, when it ends in a particle, the name without it?"""
+    return name in haystack or (len(name) > 2 and name[-1] in _PARTICLE_END and name[:-1] in haystack)
 
 
 def _squeezed(text: str) -> str:
-    """Lower-cased, without whitespace: names are compared however they are spaced."""
-    return re.sub(r"\s+", "", text).lower()
+    """Lower-cased, without whitespace and punctuation: names are compared however they are spaced
+    or punctuated ("쇼 음악중심" is "쇼! 음악중심")."""
+    return re.sub(r"[\W_]+", "", text).lower()
 
 
 @dataclass(frozen=True)

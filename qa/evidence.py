@@ -46,6 +46,7 @@ class ChoiceWeights:
     entity: float = 0.02  # when the question asks for a name and it names something specific
     definition: float = 0.05  # when the question asks for a definition and it is shaped like one (0 and .05 tie in the sweep)
     rank: float = 0.005  # times the rank of its chunk among the hits, minus one (a cost)
+    retrieval: float = 0.02  # times how far its chunk's retrieval score lies below the top hit's, as a share of it (a cost)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Candidate:
     dense: float
     lexical: float
     choice: float = 0.0  # relevance plus the answer cues: what picks the quoted sentences
+    restates: bool = False  # it holds no content word the question lacks: it cannot say what is asked
+    behind: float = 0.0  # how far its chunk's retrieval score lies below the top hit's, as a share of it
 
     @property
     def highlight(self) -> tuple[int, int]:
@@ -156,7 +159,8 @@ class SentenceTable:
         dense = float(self.data.sentence_embeddings[row] @ vector)
         lexical = len(wanted & self.facts[row].tokens) / len(wanted) if wanted else 0.0
         score = dense + LEXICAL_WEIGHT * lexical
-        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score)
+        restates = bool(wanted) and not self.facts[row].tokens - wanted
+        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, restates)
 
     def score(
         self,
@@ -169,11 +173,13 @@ class SentenceTable:
     ) -> list[Candidate]:
         """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked."""
         wanted = set(question_tokens)
+        top = max((hit.score for hit in hits), default=0.0)
         seen: dict[int, Candidate] = {}
         for hit in hits:
+            behind = 1.0 - hit.score / top if top > 0 else 0.0
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
-                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted)
+                    seen[row] = replace(self.candidate(row, hit.chunk, hit.rank, vector, wanted), behind=behind)
         candidates = list(seen.values())
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
@@ -183,7 +189,7 @@ class SentenceTable:
 
     def _cues(self, c: Candidate, intent: Intent | None, weights: ChoiceWeights, cosines: np.ndarray | None) -> float:
         """What the answer cues add to a candidate's relevance."""
-        bonus = -weights.rank * (c.hit_rank - 1)
+        bonus = -weights.rank * (c.hit_rank - 1) - weights.retrieval * c.behind
         if cosines is not None:
             bonus += weights.context * max((float(cosines[r]) for r in self.neighbours(c.position)), default=0.0)
         if intent is None:

@@ -11,9 +11,9 @@ from functools import lru_cache
 
 from reportqa.ingest.korean import kiwi
 
-# "회사는?", "어디", "누구", "who", "which (Japanese) company": the answer is a name.
+# "회사는?", "어디", "누구", "who", "which (Japanese) company", "…을 무엇이라 하는가?": the answer is a name.
 _ENTITY_KO = re.compile(
-    r"누구|어디|어느\s?(회사|기업|업체|곳|도시|지역|나라|국가|단체|기관|팀|학교)"
+    r"누구|어디|무엇이?라고?\s*(하|부르|불리|일컫)|어느\s?(회사|기업|업체|곳|도시|지역|나라|국가|단체|기관|팀|학교)"
     r"|(회사|기업|업체|곳|인물|사람|단체|기관|도시|지역|나라|국가|팀|학교|선수|이름|제목|명칭|작품|단체명)(들)?(은|는|이|가)?\s*(무엇|어디|누구)?\s*(인가|인지|일까|입니까|이야)?\s*\??\s*$"
 )
 _ENTITY_EN = re.compile(
