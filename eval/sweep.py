@@ -126,15 +126,17 @@ GRID: dict[str, list[float | None]] = {
     "entity": [0.0, 0.02, 0.05, 0.1],
     "definition": [0.0, 0.05, 0.1, 0.2],
     "rank": [0.0, 0.005, 0.01, 0.02],
+    "retrieval": [0.0, 0.01, 0.02, 0.03, 0.05],
     "margin": [0.01, 0.02, 0.03],
     "place_margin": [0.03, 0.05, 0.08, 0.1],
     "list_margin": [0.02, 0.04, 0.06, 0.08],
+    "restating": [0.0, 0.1, 0.2, 0.3],
     "named_shift": [0.0, 0.01, 0.02, 0.03, 0.04],
     "passage_offset": [None, -0.04, -0.02, 0.0],
 }
 
 
-def main(articles: int = 8, questions: int | None = None, rounds: int = 1) -> None:
+def main(articles: int = 30, questions: int | None = None, rounds: int = 1) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     report = Answerer(open_searcher())
     path = default_path()

@@ -41,6 +41,7 @@ class AnswerConfig:
     place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
     section_margin: float = 0.1  # …or within this, when it sits in the best place's section
+    restating: float = 0.2  # a best sentence whose share of words the question lacks is at most this brings its neighbour
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
@@ -51,7 +52,7 @@ class AnswerConfig:
             raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
         if self.max_sentences < 1 or self.list_items < 1:
             raise InvalidConfig("an answer needs at least one sentence and one list item")
-        for name in ("margin", "place_margin", "list_margin", "section_margin"):
+        for name in ("margin", "place_margin", "list_margin", "section_margin", "restating"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InvalidConfig(f"{name} must lie in [0, 1], not {getattr(self, name)}")
 
@@ -206,7 +207,7 @@ class Answerer:
         내각에 참여하는 경우가 있다.") is quoted with its best-chosen neighbour, which says what it is
         called or who did it ("이때 세워지는 정부 내각을 거국일치내각이라고 부른다.")."""
         best = chosen[0]
-        if not best.restates:
+        if best.novelty > self.config.restating:
             return chosen
         rows = set(self.sentences.neighbours(best.position)) - {c.position for c in chosen}
         scored = [c for c in candidates if c.position in rows]

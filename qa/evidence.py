@@ -62,7 +62,7 @@ class Candidate:
     dense: float
     lexical: float
     choice: float = 0.0  # relevance plus the answer cues: what picks the quoted sentences
-    restates: bool = False  # it holds no content word the question lacks: it cannot say what is asked
+    novelty: float = 1.0  # share of its content words the question lacks (0: it only restates the question)
     behind: float = 0.0  # how far its chunk's retrieval score lies below the top hit's, as a share of it
 
     @property
@@ -159,8 +159,9 @@ class SentenceTable:
         dense = float(self.data.sentence_embeddings[row] @ vector)
         lexical = len(wanted & self.facts[row].tokens) / len(wanted) if wanted else 0.0
         score = dense + LEXICAL_WEIGHT * lexical
-        restates = bool(wanted) and not self.facts[row].tokens - wanted
-        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, restates)
+        tokens = self.facts[row].tokens
+        novelty = len(tokens - wanted) / len(tokens) if tokens and wanted else 1.0
+        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, novelty)
 
     def score(
         self,

@@ -1,0 +1,51 @@
+"""Answer classes found on KorQuAD (issue 13, round 4), on three of its real articles indexed like user
+files: a best sentence that only restates the question, a quantity named inside a question that asks
+for a place, and names written with punctuation or read by Kiwi with their particle."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reportqa.eval.korquad import default_path, read_squad
+from reportqa.eval.korquad_answers import AnswerSample, sample_index
+from reportqa.index.embedder import Embedder
+from reportqa.index.search import Searcher
+from reportqa.qa.answer import Answerer
+
+KORQUAD = default_path()
+pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")
+ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전")
+
+
+@pytest.fixture(scope="module")
+def korquad_answerer(home: Path, embedder: Embedder) -> Answerer:
+    documents = [d for d in read_squad(KORQUAD).documents if d.title in ARTICLES]
+    data = sample_index(AnswerSample("korquad-answer-classes", documents, []), embedder, progress=False)
+    return Answerer(Searcher(data, embedder))
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        # "백령도 근해에 … 미처 제거하지 않은 기뢰에 의해 천안함이 침몰했다는 주장이다." says almost nothing
+        # new; the next sentence names the hypothesis.
+        ("백령도 근해에 미처 제거하지 않은 기뢰에 의해 천안함이 침몰했다고 주장하는 가설은?", "기뢰사고설"),
+        # "이것은 해외 연예인으로 최초로 일본 지상파 방송의 진행을 맡은 것이다." — the sentence before names it.
+        ("해외 연예인으로 최초 일본 지상파 방송의 진행을 맡게 되었던 프로그램의 이름은?", "인기녀 100"),
+    ],
+)
+def test_a_sentence_restating_the_question_is_quoted_with_the_neighbour_that_answers(korquad_answerer: Answerer, question: str, gold: str) -> None:
+    assert gold in " ".join(korquad_answerer.answer(question).quoted)
+
+
+def test_a_quantity_inside_a_question_asking_for_a_place_does_not_refuse(korquad_answerer: Answerer) -> None:
+    answer = korquad_answerer.answer("몇 천명의 학생들이 민주화를 요구하는 시위를 벌인 곳은?")
+    assert answer.answerable
+    assert "알레포" in " ".join(answer.quoted)
+
+
+def test_names_are_found_however_punctuated_or_glued_to_a_particle(korquad_answerer: Answerer) -> None:
+    # The text writes "《쇼! 음악중심》"; Kiwi reads "빅뱅이" as one proper noun.
+    answer = korquad_answerer.answer("빅뱅이 음악프로그램 쇼 음악중심에 공식 데뷔한 해는?")
+    assert answer.answerable
+    assert "2006년" in " ".join(answer.quoted)
