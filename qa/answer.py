@@ -203,9 +203,9 @@ class Answerer:
         return self._with_news(chosen, candidates)
 
     def _with_news(self, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-        """A best sentence that only restates the question ("전쟁과 같은 비상 시국일 경우 … 모든 정당이
-        내각에 참여하는 경우가 있다.") is quoted with its best-chosen neighbour, which says what it is
-        called or who did it ("이때 세워지는 정부 내각을 거국일치내각이라고 부른다.")."""
+        """A best sentence that only restates the question (at most `restating` of its words are new:
+        "백령도 근해에 … 기뢰에 의해 천안함이 침몰했다는 주장이다." for "… 기뢰에 의해 천안함이 침몰했다고 주장하는
+        가설은?") cannot hold what is asked; it is quoted with its best-chosen neighbour ("기뢰사고설로는 …")."""
         best = chosen[0]
         if best.novelty > self.config.restating:
             return chosen

@@ -7,7 +7,8 @@ precision 1.00, recall 0.50 (7 of 14). 2026-11-28 after issue 8 (BM25 weight 0.4
 Measured 2026-11-28 after issue 13: answer accuracy 0.861 (ko 0.880, en 0.828), fact coverage 0.861,
 citation precision 0.678, no answerable question refused. After issue 13's second round: answer
 accuracy 0.911 (ko 0.940, en 0.862), fact coverage 0.918, citation precision 0.789, abstention
-precision 1.00, recall 0.714 (10 of 14); floors one question or so below.
+precision 1.00, recall 0.714 (10 of 14); floors one question or so below. 2026-12-06, round 4
+(retrieval cost, restating sentences): citation precision 0.815, the rest unchanged.
 """
 from __future__ import annotations
 
@@ -40,6 +41,6 @@ def test_answer_floors(answered_result: EvalResult) -> None:
     assert answers["answer_accuracy[ko]"] >= 0.90 and answers["answer_accuracy[en]"] >= 0.82
     assert answers["refused_answerable"] == 0.0
     assert answers["fact_coverage"] >= 0.88
-    assert answers["citation_precision"] >= 0.75
+    assert answers["citation_precision"] >= 0.78
     assert answers["abstention_precision"] >= 0.9
     assert answers["abstention_recall"] >= 0.64

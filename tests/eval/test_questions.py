@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from reportqa.errors import InvalidInput
-from reportqa.eval.questions import BUNDLED_SET, load_questions
+from reportqa.eval.questions import BUNDLED_SET, load_questions, normalise
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -18,6 +18,15 @@ def test_the_bundled_set_loads_with_every_row_typed() -> None:
     questions = load_questions(BUNDLED_SET)
     assert len(questions) == 93
     assert all(isinstance(q.answerable, bool) and all(isinstance(e, str) for e in q.evidence) for q in questions)
+
+
+def test_the_held_out_set_quotes_the_report_once_per_quote_and_asks_nothing_of_the_bundled_set() -> None:
+    unseen = load_questions(BUNDLED_SET.with_name("unseen.jsonl"))
+    report = normalise(next(BUNDLED_SET.parent.parent.joinpath("corpus").glob("*.txt")).read_text(encoding="utf-8"))
+    assert (len(unseen), sum(q.answerable for q in unseen)) == (60, 48)
+    assert all(report.count(normalise(e)) == 1 for q in unseen for e in q.evidence)
+    bundled = {(q.lang, normalise(q.question)) for q in load_questions(BUNDLED_SET)}
+    assert not bundled & {(q.lang, normalise(q.question)) for q in unseen}
 
 
 @pytest.mark.parametrize(
