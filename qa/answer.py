@@ -16,6 +16,7 @@ from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, Signals, confidence
+from reportqa.qa.bridge import WordBridge
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
@@ -66,6 +67,7 @@ class Answerer:
         self.llm = llm
         self.sentences = SentenceTable(searcher.data)
         self.names = NameCheck(searcher.data)
+        self.bridge = WordBridge(searcher.embedder)
 
     def answer(
         self,
@@ -108,13 +110,15 @@ class Answerer:
     def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
-        tokens = bm25_tokens(question)
         intent = read_intent(question)
         # "몇 천명의 학생들이 시위를 벌인 곳은?" names a quantity but asks for a place.
         quantity = None if intent.wants_entity else asked_quantity(question)
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
-        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights)
+        tokens = bm25_tokens(question)
+        # An English question's words, translated to the passages' Korean, count in the lexical overlap.
+        translated = self.bridge.translate(question, self.sentences.korean_words(pool)) if lang == "en" else []
+        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translated)
         sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits))
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -31,6 +32,7 @@ LEXICAL_WEIGHT = 0.1
 NUMBER_BONUS = 0.08
 # A name in more than this share of the index's sentences ("일본") names no particular thing.
 COMMON_NAME_SHARE = 0.02
+_HANGUL_WORD = re.compile(r"[가-힣]{2,}")
 _DEFINES = re.compile(
     r"[A-Za-z]{2,}\s*[:：]\s*[A-Z]|\b[A-Z]{2,}\s*\(\s*[A-Z][a-z]|의 약자|약칭|줄임말|(이)?란\s|(이)?라(고|는)\s*(한다|부른다|불린다|일컫)"
     r"|(을|를)\s*(말|뜻|의미)한다|stands? for",
@@ -153,6 +155,11 @@ class SentenceTable:
         """Sentences overlapping [start, end) of a document, in text order."""
         return [r for r in self._rows_by_doc.get(doc_id, []) if self.data.sentences[r].start < end and self.data.sentences[r].end > start]
 
+    def korean_words(self, hits: list[Hit]) -> set[str]:
+        """The Hangul content morphemes (two syllables or more) of the hits' sentences."""
+        rows = {r for hit in hits for r in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)}
+        return {w for r in rows for w in self.facts[r].tokens if _HANGUL_WORD.fullmatch(w)}
+
     def candidate(self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str]) -> Candidate:
         """Relevance of one sentence: cosine to the question plus lexical overlap."""
         span = self.data.sentences[row]
@@ -171,8 +178,12 @@ class SentenceTable:
         quantity: Quantity | None = None,
         intent: Intent | None = None,
         weights: ChoiceWeights = ChoiceWeights(),
+        translated: Collection[str] = (),
     ) -> list[Candidate]:
-        """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked."""
+        """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked.
+
+        `translated`: Korean words an English question's words translate to (qa/bridge.py); they count in
+        the lexical overlap for choice only, so confidence keeps reading what the question itself shares."""
         wanted = set(question_tokens)
         top = max((hit.score for hit in hits), default=0.0)
         seen: dict[int, Candidate] = {}
@@ -185,7 +196,11 @@ class SentenceTable:
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
         cosines = self.data.sentence_embeddings @ vector if weights.context else None
-        candidates = [replace(c, choice=c.score + self._cues(c, intent, weights, cosines)) for c in candidates]
+        bridged = set(translated) - wanted
+        candidates = [
+            replace(c, choice=c.score + LEXICAL_WEIGHT * _share(bridged, self.facts[c.position].tokens, wanted | bridged) + self._cues(c, intent, weights, cosines))
+            for c in candidates
+        ]
         return sorted(candidates, key=lambda c: -c.choice)
 
     def _cues(self, c: Candidate, intent: Intent | None, weights: ChoiceWeights, cosines: np.ndarray | None) -> float:
@@ -204,3 +219,8 @@ class SentenceTable:
         if intent.wants_definition and facts.defines:
             bonus += weights.definition
         return bonus
+
+
+def _share(words: set[str], tokens: frozenset[str], among: set[str]) -> float:
+    """Share of `among` that is one of `words` found in `tokens` (0 when there are none)."""
+    return len(words & tokens) / len(among) if words else 0.0

@@ -1,0 +1,27 @@
+"""English question words translated to the report's Korean words through the real model."""
+from __future__ import annotations
+
+from reportqa.qa.answer import Answerer
+from reportqa.qa.bridge import WordBridge
+
+
+def _report_words(answerer: Answerer) -> set[str]:
+    return {w for facts in answerer.sentences.facts for w in facts.tokens if len(w) >= 2 and "가" <= w[0] <= "힣"}
+
+
+def test_content_words_translate_to_the_reports_words(answerer: Answerer) -> None:
+    bridge = WordBridge(answerer.searcher.embedder)
+    translated = bridge.translate("How did the competitiveness of Germany's battery exports change?", _report_words(answerer))
+    assert {"경쟁력", "독일", "배터리"} <= set(translated)
+
+
+def test_words_without_a_clear_translation_are_left_out(answerer: Answerer) -> None:
+    bridge = WordBridge(answerer.searcher.embedder)
+    assert bridge.translate("What is it and where are they?", _report_words(answerer)) == []  # stopwords only
+    assert bridge.translate("competitiveness", ["경쟁력"]) == []  # one word: nothing to stand out from
+
+
+def test_an_english_question_quotes_the_sentence_holding_its_translated_words(answerer: Answerer) -> None:
+    # Cross-lingual cosine alone ranked this sentence fourth; 특허 and 개발 are what it shares.
+    answer = answerer.answer("In hydrogen-related patents, which kind of joint development worked better?")
+    assert "대기업-중소기업의 공동개발" in " ".join(answer.quoted)
