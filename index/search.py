@@ -55,6 +55,11 @@ class Searcher:
         with self._embed_lock:
             return self.embedder.embed_queries(texts)
 
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors (e.g. single words, qa/bridge.py), under the same lock as `embed`."""
+        with self._embed_lock:
+            return self.embedder.embed_passages(texts)
+
     def rank(
         self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None
     ) -> list[Hit]:

@@ -67,7 +67,7 @@ class Answerer:
         self.llm = llm
         self.sentences = SentenceTable(searcher.data)
         self.names = NameCheck(searcher.data)
-        self.bridge = WordBridge(searcher.embedder)
+        self.bridge = WordBridge(searcher.embed_passages)
 
     def answer(
         self,

@@ -12,11 +12,10 @@ in the middle of a plateau measured on the bundled set's English questions (READ
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
-from reportqa.index.embedder import Embedder
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")  # as written: "Germany" lies nearer 독일 than "germany"
 _STOPWORDS = frozenset(STOPWORDS_EN)
@@ -26,8 +25,8 @@ class WordBridge:
     """Translates an English question's content words into Korean words of given passages; word vectors
     are cached (a chat asks about the same passages again)."""
 
-    def __init__(self, embedder: Embedder, min_cosine: float = 0.4, margin: float = 0.1, cache_size: int = 50_000):
-        self.embedder = embedder
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], min_cosine: float = 0.4, margin: float = 0.1, cache_size: int = 50_000):
+        self.embed = embed  # words → passage vectors (Searcher.embed_passages: thread-safe)
         self.min_cosine = min_cosine
         self.margin = margin
         self.cache_size = cache_size
@@ -51,12 +50,17 @@ class WordBridge:
         return translated
 
     def _embedded(self, words: list[str]) -> np.ndarray:
-        missing = [w for w in words if w not in self._vectors]
+        """The words' vectors, cached. A full cache is replaced, not cleared, so a chat answering in
+        another thread keeps the dictionary it is reading."""
+        cache = self._vectors
+        missing = [w for w in words if w not in cache]
         if missing:
-            if len(self._vectors) + len(missing) > self.cache_size:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self.embedder.embed_passages(missing)))
-        return np.array([self._vectors[w] for w in words])
+            fresh = dict(zip(missing, self.embed(missing)))
+            if len(cache) + len(fresh) > self.cache_size:
+                cache = {w: cache[w] for w in words if w in cache}
+                self._vectors = cache
+            cache.update(fresh)
+        return np.array([cache[w] for w in words])
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
