@@ -116,10 +116,13 @@ class Answerer:
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
         tokens = bm25_tokens(question)
-        # An English question's words, translated to the passages' Korean, count in the lexical overlap.
-        translated = self.bridge.translate(question, self.sentences.korean_words(pool)) if lang == "en" else []
+        # An English question's words, translated to the passages' Korean, count in the lexical overlap;
+        # its names, translated, must stand by the number a quantity question is answered with.
+        words = self.sentences.korean_words(pool) if lang == "en" else set()
+        translated = self.bridge.translate(question, words) if words else []
+        named = self.bridge.translate_names(question, words) if words and quantity is not None else []
         candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translated)
-        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits))
+        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -140,15 +143,19 @@ class Answerer:
     def _chunk_rows(self) -> dict[str, int]:
         return {chunk.id: row for row, chunk in enumerate(self.searcher.data.chunks)}
 
-    def _confidence(self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None) -> float:
+    def _confidence(
+        self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None, named: Sequence[str] = ()
+    ) -> float:
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
         missing = self.names.missing_share(question, lang)
         # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
-        # by a paragraph counting Japan's firms in 2012.
+        # by a paragraph counting Japan's firms in 2012, nor "How many … does Germany have?" by one
+        # about a firm's exports (`named`: an English question's names in the passages' Korean).
+        paragraph = self.sentences.paragraph_text(best.position)
         lacks_number = quantity is not None and not (
-            quantity.held_by(best.text) and self.names.all_in(question, lang, self.sentences.paragraph_text(best.position))
+            quantity.held_by(best.text) and self.names.all_in(question, lang, paragraph) and all(name in paragraph for name in named)
         )
         signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
         return confidence(signals, lang, self.config.calibration)

@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
+# A capitalised word that does not open the question or a sentence: a name ("Germany", "Toyota").
+_ENGLISH_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]+")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")  # as written: "Germany" lies nearer 독일 than "germany"
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
@@ -48,6 +50,10 @@ class WordBridge:
             if row[first] >= self.min_cosine and row[first] - row[second] >= self.margin:
                 translated.append(vocabulary[first])
         return translated
+
+    def translate_names(self, question: str, korean_words: Collection[str]) -> list[str]:
+        """What the question's capitalised names ("Germany") clearly translate to among `korean_words`."""
+        return self.translate(" ".join(_ENGLISH_NAME.findall(question)), korean_words)
 
     def _embedded(self, words: list[str]) -> np.ndarray:
         """The words' vectors, cached. A full cache is replaced, not cleared, so a chat answering in

@@ -9,7 +9,7 @@ citation precision 0.678, no answerable question refused. After issue 13's secon
 accuracy 0.911 (ko 0.940, en 0.862), fact coverage 0.918, citation precision 0.789, abstention
 precision 1.00, recall 0.714 (10 of 14); floors one question or so below. 2026-12-06, round 4
 (retrieval cost, restating sentences, English words bridged to Korean): answer accuracy 0.937 (ko
-0.940, en 0.931), citation precision 0.815, abstention unchanged.
+0.940, en 0.931), citation precision 0.815, abstention precision 1.00, recall 0.786 (11 of 14).
 """
 from __future__ import annotations
 
@@ -44,4 +44,4 @@ def test_answer_floors(answered_result: EvalResult) -> None:
     assert answers["fact_coverage"] >= 0.88
     assert answers["citation_precision"] >= 0.78
     assert answers["abstention_precision"] >= 0.9
-    assert answers["abstention_recall"] >= 0.64
+    assert answers["abstention_recall"] >= 0.71

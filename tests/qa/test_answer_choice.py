@@ -105,6 +105,9 @@ def test_a_sentence_announcing_an_enumeration_brings_its_items(answerer: Answere
         ("한국 중소기업 수는 1990년대 말부터 2012년까지 몇 개나 줄었나?", False),  # the count is Japan's
         ("일본 중소기업 수는 1990년대 말부터 2012년까지 몇 개나 줄었나?", True),
         ("나믹스는 기초기술 개발에 몇 명을 두고 있나?", True),
+        ("How many hidden champions does Germany have?", False),  # 독일 is not in the best number's paragraph
+        ("How many people did Japan's textile industry employ in 1985?", True),
+        ("How many countries does Task export its medical needles to?", True),
     ],
 )
 def test_a_quantity_question_needs_a_number_of_its_kind_about_its_subject(answerer: Answerer, question: str, answerable: bool) -> None:
