@@ -4,7 +4,7 @@ Cross-lingual similarities run lower than Korean–Korean ones for the same mode
 so the midpoint of the curve is per question language. A question naming a
 company, a year or a figure that occurs nowhere in the indexed text ("삼성전자",
 "in 2015") cannot be answered from it, however similar the nearest sentence is; nor can a
-question asking for a quantity whose best sentence (numbers preferred) holds no number of the kind
+question asking for a quantity whose best sentence's paragraph (numbers preferred) holds no number of the kind
 asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces and punctuation ("용감한 형제"
 is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
 ("17대" may be "제십칠대") while a name the documents never spell is never in them.
@@ -20,7 +20,7 @@ from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
 
-# A quantity question ("얼마", "how many") whose best sentence holds no such number is not answered by it.
+# A quantity question ("얼마", "how many") whose best sentence's paragraph holds no such number is not answered by it.
 NUMBER_PENALTY = 0.3
 NUMBER_NAME_WEIGHT = 0.5  # a missing number weighs this much of a missing name
 
@@ -104,7 +104,7 @@ class Signals:
     best_score: float  # the best sentence's relevance
     passage: float | None  # the best retrieved chunk's cosine (None when the store keeps no chunk vectors)
     missing_share: float  # weighted share of the question's names and numbers found nowhere
-    lacks_number: bool = False  # a quantity question whose best sentence holds no such number
+    lacks_number: bool = False  # a quantity question whose best sentence's paragraph holds no such number about its names
     all_named: bool = False  # every proper noun of the question is found
 
 
@@ -113,7 +113,7 @@ def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
     `passage_offset` when higher: a table or a list has no sentence close to the question, while its
     chunk, embedded with its title, is), its midpoint lower when every name of the question is found;
     scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks for a
-    quantity and the best sentence holds no number of that kind."""
+    quantity and the best sentence's paragraph holds no number of that kind."""
     midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if signals.all_named else 0.0)
     support = signals.best_score
     if signals.passage is not None and calibration.passage_offset is not None:

@@ -1,6 +1,7 @@
 """Answer classes found on KorQuAD (issue 13, round 4), on three of its real articles indexed like user
 files: a best sentence that only restates the question, a quantity named inside a question that asks
-for a place, and names written with punctuation or read by Kiwi with their particle."""
+for a place, names written with punctuation or read by Kiwi with their particle, and a quantity
+question whose number sits in the best sentence's paragraph rather than in that sentence."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from reportqa.qa.answer import Answerer
 
 KORQUAD = default_path()
 pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")
-ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전")
+ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전", "매리너 6호")
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,9 @@ def test_names_are_found_however_punctuated_or_glued_to_a_particle(korquad_answe
     answer = korquad_answerer.answer("빅뱅이 음악프로그램 쇼 음악중심에 공식 데뷔한 해는?")
     assert answer.answerable
     assert "2006년" in " ".join(answer.quoted)
+
+
+def test_a_quantity_question_is_answered_when_the_best_sentences_paragraph_holds_its_number(korquad_answerer: Answerer) -> None:
+    answer = korquad_answerer.answer("매리너 6호에 장비된 통신용 회신은 모두 몇 개의 채널로 구성되어 있나?")
+    assert answer.answerable
+    assert "3채널" in " ".join(answer.quoted)
