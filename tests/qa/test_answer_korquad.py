@@ -1,7 +1,8 @@
 """Answer classes found on KorQuAD (issue 13, round 4), on three of its real articles indexed like user
 files: a best sentence that only restates the question, a quantity named inside a question that asks
 for a place, names written with punctuation or read by Kiwi with their particle, and a quantity
-question whose number sits in the best sentence's paragraph rather than in that sentence."""
+question whose number sits in the best sentence's paragraph rather than in that sentence, and an
+answer kept in the paragraph that retrieval ranks clearly first (the retrieval cost)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,3 +57,13 @@ def test_a_quantity_question_is_answered_when_the_best_sentences_paragraph_holds
     answer = korquad_answerer.answer("매리너 6호에 장비된 통신용 회신은 모두 몇 개의 채널로 구성되어 있나?")
     assert answer.answerable
     assert "3채널" in " ".join(answer.quoted)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [("러시아가 천안함 침몰 사건의 조사 결과를 통보한 나라는?", "미국과 중국"), ("천안함 침몰 사건을 패전이라 지적한 것은 누구인가?", "도올 김용옥")],
+)
+def test_an_answer_stays_in_the_paragraph_retrieval_ranks_clearly_first(korquad_answerer: Answerer, question: str, gold: str) -> None:
+    # Other paragraphs of the article share the question's subject (천안함); without the retrieval cost
+    # their sentences outscore the one in the top hit.
+    assert gold in " ".join(korquad_answerer.answer(question).quoted)
