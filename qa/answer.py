@@ -153,11 +153,13 @@ class Answerer:
         # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
         # by a paragraph counting Japan's firms in 2012, nor "How many … does Germany have?" by one
         # about a firm's exports (`named`: an English question's names in the passages' Korean).
-        # The number may sit in a sentence next to the best one ("… 자녀로는 …. 모두 3명이다.").
-        paragraph = self.sentences.paragraph_text(best.position)
-        lacks_number = quantity is not None and not (
-            any(quantity.held_by(self.sentences.text(r)) for r in self.sentences.paragraph_rows(best.position)) and self.names.all_in(question, lang, paragraph) and all(name in paragraph for name in named)
-        )
+        # The number may sit in a sentence next to the best one, so the best sentence's paragraph is read.
+        lacks_number = False
+        if quantity is not None:
+            paragraph = self.sentences.paragraph_text(best.position)
+            holds_number = any(quantity.held_by(self.sentences.text(r)) for r in self.sentences.paragraph_rows(best.position))
+            about_names = self.names.all_in(question, lang, paragraph) and all(name in paragraph for name in named)
+            lacks_number = not (holds_number and about_names)
         signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
         return confidence(signals, lang, self.config.calibration)
 
