@@ -16,7 +16,7 @@ from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, Signals, confidence
-from reportqa.qa.bridge import WordBridge
+from reportqa.qa.bridge import WordBridge, names as english_names
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
 from reportqa.qa.followup import resolve
@@ -118,10 +118,9 @@ class Answerer:
         tokens = bm25_tokens(question)
         # An English question's words, translated to the passages' Korean, count in the lexical overlap;
         # its names, translated, must stand by the number a quantity question is answered with.
-        words = self.sentences.korean_words(pool) if lang == "en" else set()
-        translated = self.bridge.translate(question, words) if words else []
-        named = self.bridge.translate_names(question, words) if words and quantity is not None else []
-        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translated)
+        translations = self.bridge.translations(question, self.sentences.korean_words(pool)) if lang == "en" else {}
+        named = [translations[name] for name in english_names(question) if name in translations] if quantity is not None else []
+        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translations.values())
         sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:

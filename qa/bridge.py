@@ -36,24 +36,24 @@ class WordBridge:
 
     def translate(self, question: str, korean_words: Collection[str]) -> list[str]:
         """The Korean words, among `korean_words`, that the question's English words clearly translate to."""
+        return list(self.translations(question, korean_words).values())
+
+    def translations(self, question: str, korean_words: Collection[str]) -> dict[str, str]:
+        """The question's English words that clearly translate to one of `korean_words`, with it."""
         english = [w for w in dict.fromkeys(_ENGLISH_WORD.findall(question)) if w.lower() not in _STOPWORDS]
         vocabulary = sorted(korean_words)
         if not english or len(vocabulary) < 2:
-            return []
+            return {}
         korean = self._embedded(vocabulary)
         centre = korean.mean(axis=0)
         korean = _unit(korean - centre)
         similarity = _unit(self._embedded(english) - centre) @ korean.T
-        translated = []
-        for row in similarity:
+        translated = {}
+        for word, row in zip(english, similarity):
             second, first = np.argsort(row)[-2:]
             if row[first] >= self.min_cosine and row[first] - row[second] >= self.margin:
-                translated.append(vocabulary[first])
+                translated[word] = vocabulary[first]
         return translated
-
-    def translate_names(self, question: str, korean_words: Collection[str]) -> list[str]:
-        """What the question's capitalised names ("Germany") clearly translate to among `korean_words`."""
-        return self.translate(" ".join(_ENGLISH_NAME.findall(question)), korean_words)
 
     def _embedded(self, words: list[str]) -> np.ndarray:
         """The words' vectors, cached. A full cache is replaced, not cleared, so a chat answering in
@@ -67,6 +67,11 @@ class WordBridge:
                 self._vectors = cache
             cache.update(fresh)
         return np.array([cache[w] for w in words])
+
+
+def names(question: str) -> list[str]:
+    """The question's capitalised words that do not open it or a sentence: its names ("Germany")."""
+    return _ENGLISH_NAME.findall(question)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

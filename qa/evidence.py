@@ -160,15 +160,15 @@ class SentenceTable:
         rows = {r for hit in hits for r in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)}
         return {w for r in rows for w in self.facts[r].tokens if _HANGUL_WORD.fullmatch(w)}
 
-    def candidate(self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str]) -> Candidate:
+    def candidate(self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str], behind: float = 0.0) -> Candidate:
         """Relevance of one sentence: cosine to the question plus lexical overlap."""
         span = self.data.sentences[row]
-        dense = float(self.data.sentence_embeddings[row] @ vector)
-        lexical = len(wanted & self.facts[row].tokens) / len(wanted) if wanted else 0.0
-        score = dense + LEXICAL_WEIGHT * lexical
         tokens = self.facts[row].tokens
+        dense = float(self.data.sentence_embeddings[row] @ vector)
+        lexical = _share(wanted, tokens, wanted)
+        score = dense + LEXICAL_WEIGHT * lexical
         novelty = len(tokens - wanted) / len(tokens) if tokens and wanted else 1.0
-        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, novelty)
+        return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, novelty, behind)
 
     def score(
         self,
@@ -191,7 +191,7 @@ class SentenceTable:
             behind = 1.0 - hit.score / top if top > 0 else 0.0
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
-                    seen[row] = replace(self.candidate(row, hit.chunk, hit.rank, vector, wanted), behind=behind)
+                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, behind)
         candidates = list(seen.values())
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
@@ -222,5 +222,5 @@ class SentenceTable:
 
 
 def _share(words: set[str], tokens: frozenset[str], among: set[str]) -> float:
-    """Share of `among` that is one of `words` found in `tokens` (0 when there are none)."""
+    """How many of `words` the sentence's `tokens` hold, as a share of `among` (0 when there are no words)."""
     return len(words & tokens) / len(among) if words else 0.0
