@@ -7,15 +7,20 @@ company, a year or a figure that occurs nowhere in the indexed text ("삼성전�
 question asking for a quantity whose best sentence's paragraph (numbers preferred) holds no number of the kind
 asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces and punctuation ("용감한 형제"
 is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
-("17대" may be "제십칠대") while a name the documents never spell is never in them.
+("17대" may be "제십칠대") while a name the documents never spell is never in them. A name of three
+letters or more that the documents spell with one jamo (or Latin letter) wrong, missing or extra is a
+typo of theirs and counts as found ("벤쿠버" is "밴쿠버", "뉘르루르크링" is "뉘르부르크링"); shorter names
+and numbers must match exactly ("1145" is not "115").
 """
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import regex
 from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
@@ -23,6 +28,11 @@ from reportqa.ingest.korean import kiwi
 # A quantity question ("얼마", "how many") whose best sentence's paragraph holds no such number is not answered by it.
 NUMBER_PENALTY = 0.3
 NUMBER_NAME_WEIGHT = 0.5  # a missing number weighs this much of a missing name
+# A name of at least this many letters (and this many jamo, Hangul syllables being decomposed) may be
+# found with one jamo wrong: a one-jamo slip in a long name is a typo, in a short one another name.
+TYPO_MIN_LETTERS = 3
+TYPO_MIN_JAMO = 6
+SPELLINGS_KEPT = 10_000  # names looked up, kept per index (a chat asks about the same names again)
 
 
 def _default_midpoints() -> dict[str, float]:
@@ -49,11 +59,16 @@ class NameCheck:
 
     def __init__(self, data: IndexData):
         self._data = data
+        self._spellings: dict[str, str | None] = {}
 
     @cached_property
     def _haystack(self) -> str:
         # Titles count: a document titled "용감한 형제" is about that name even where its text omits it.
         return _squeezed("\n".join(f"{d.title}\n{d.text}" for d in self._data.documents.values()))
+
+    @cached_property
+    def _jamo_haystack(self) -> str:
+        return unicodedata.normalize("NFD", self._haystack)
 
     def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
         """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
@@ -62,33 +77,55 @@ class NameCheck:
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
         return [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
 
+    def spelling(self, name: str) -> str | None:
+        """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
+        glued on ("빅뱅이"), or, for a long name, with one jamo changed ("벤쿠버" → "밴쿠버"); None when
+        they never mention it."""
+        if name not in self._spellings:
+            if len(self._spellings) >= SPELLINGS_KEPT:
+                self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
+            self._spellings[name] = _unglued(name, self._haystack) or self._typo_of(name)
+        return self._spellings[name]
+
+    def _typo_of(self, name: str) -> str | None:
+        jamo = unicodedata.normalize("NFD", name)
+        if len(name) < TYPO_MIN_LETTERS or len(jamo) < TYPO_MIN_JAMO or any(ch.isdigit() for ch in name):
+            return None
+        match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", self._jamo_haystack)
+        return None if match is None else unicodedata.normalize("NFC", match.group())
+
     def missing_share(self, question: str, lang: str) -> float:
         """Weighted share of the question's names and numbers not found."""
         names = self._names(question, lang)
         if not names:
             return 0.0
-        return sum(weight for name, weight in names if not _found(name, self._haystack)) / sum(weight for _, weight in names)
+        return sum(weight for name, weight in names if self.spelling(name) is None) / sum(weight for _, weight in names)
 
     def all_in(self, question: str, lang: str, text: str) -> bool:
-        """Does `text` mention every proper noun of the question that the documents mention?"""
+        """Does `text` mention every proper noun of the question that the documents mention (as they spell it)?"""
         here = _squeezed(text)
-        return all(_found(name, here) for name, weight in self._names(question, lang) if weight == 1.0 and _found(name, self._haystack))
+        spellings = (self.spelling(name) for name, weight in self._names(question, lang) if weight == 1.0)
+        return all(_unglued(spelling, here) is not None for spelling in spellings if spelling is not None)
 
     def all_named(self, question: str, lang: str) -> bool:
         """Does the question name something (a proper noun, not a number) and is every name found?
 
         Such a question is about the documents' own subjects, so a lower similarity still answers it."""
         names = self._names(question, lang)
-        return any(weight == 1.0 for _, weight in names) and all(_found(name, self._haystack) for name, _ in names)
+        return any(weight == 1.0 for _, weight in names) and all(self.spelling(name) is not None for name, _ in names)
 
 
 # Kiwi may read an unknown name with its particle as one proper noun ("빅뱅이 … 데뷔한 해는?" → "빅뱅이").
 _PARTICLE_END = frozenset("이가은는을를의도와과")
 
 
-def _found(name: str, haystack: str) -> bool:
-    """Is the name in the (squeezed) text, or, when it ends in a particle, the name without it?"""
-    return name in haystack or (len(name) > 2 and name[-1] in _PARTICLE_END and name[:-1] in haystack)
+def _unglued(name: str, haystack: str) -> str | None:
+    """The name as the (squeezed) text has it, or, when it ends in a particle, without it; else None."""
+    if name in haystack:
+        return name
+    if len(name) > 2 and name[-1] in _PARTICLE_END and name[:-1] in haystack:
+        return name[:-1]
+    return None
 
 
 def _squeezed(text: str) -> str:

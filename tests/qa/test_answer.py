@@ -72,6 +72,34 @@ def test_unanswerable_questions_abstain_in_their_language(answerer: Answerer, qu
     assert answer.confidence < 0.5
 
 
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        # The report writes "사바에시" and "타스크사": one jamo off is a typo of a name it mentions.
+        ("사바애시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "96%"),
+        ("타스끄사는 스페인에서 점유율이 얼마나 되나?", "60%"),
+    ],
+)
+def test_a_name_misspelt_by_one_jamo_is_still_answered(answerer: Answerer, question: str, number: str) -> None:
+    answer = answerer.answer(question)
+    assert answer.answerable
+    assert number in answer.citations[0].sentence
+
+
+@pytest.mark.parametrize(
+    ("name", "spelling"),
+    [
+        ("사바애시", "사바에시"),  # one vowel off
+        ("도카이전기", None),  # two jamo off "도카이전자": another company
+        ("삼성전자", None),
+        ("1979", "1979"),
+        ("1978", None),  # numbers match exactly
+    ],
+)
+def test_names_are_spelt_as_the_documents_spell_them(answerer: Answerer, name: str, spelling: str | None) -> None:
+    assert answerer.names.spelling(name) == spelling
+
+
 def test_follow_up_is_resolved_with_the_conversation(answerer: Answerer) -> None:
     first = answerer.answer("타스크사는 어떤 제품을 만드나?")
     follow = answerer.answer("그 회사는 어느 나라에 수출하나?", history=[first])

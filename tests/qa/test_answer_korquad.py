@@ -1,6 +1,6 @@
 """Answer classes found on KorQuAD (issue 13, round 4), on three of its real articles indexed like user
 files: a best sentence that only restates the question, a quantity named inside a question that asks
-for a place, names written with punctuation or read by Kiwi with their particle, and a quantity
+for a place, names written with punctuation, read by Kiwi with their particle or misspelt by one jamo, and a quantity
 question whose number sits in the best sentence's paragraph rather than in that sentence, and an
 answer kept in the paragraph that retrieval ranks clearly first (the retrieval cost)."""
 from __future__ import annotations
@@ -51,6 +51,13 @@ def test_names_are_found_however_punctuated_or_glued_to_a_particle(korquad_answe
     answer = korquad_answerer.answer("빅뱅이 음악프로그램 쇼 음악중심에 공식 데뷔한 해는?")
     assert answer.answerable
     assert "2006년" in " ".join(answer.quoted)
+
+
+def test_a_name_misspelt_by_one_jamo_is_found(korquad_answerer: Answerer) -> None:
+    # The article writes "알레포"; without typo tolerance the unknown name refuses the question.
+    answer = korquad_answerer.answer("알래포에서 시위를 벌인 사람들은 누구인가?")
+    assert answer.answerable
+    assert "알레포" in " ".join(answer.quoted)
 
 
 def test_a_quantity_question_is_answered_when_the_best_sentences_paragraph_holds_its_number(korquad_answerer: Answerer) -> None:
