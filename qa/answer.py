@@ -125,7 +125,7 @@ class Answerer:
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, candidates, query, intent)
+        extractive = self._extractive(base, candidates, query, intent, quantity)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
@@ -162,10 +162,10 @@ class Answerer:
         signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
         return confidence(signals, lang, self.config.calibration)
 
-    def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent) -> Answer:
+    def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None) -> Answer:
         items = self._list_items(self._uncosted(candidates), intent) if is_list_question(query) else []
         as_list = len(items) >= 2
-        picked = self._with_enumerations(items if as_list else self._best_sentences(candidates))
+        picked = self._with_enumerations(items if as_list else self._best_sentences(candidates, intent, quantity))
         resolved = [with_subject(c, self.sentences) for c in picked]
         # A sentence still opening with "이들은"/"it" names nothing the reader can see (its subject lies
         # in another excerpt): quote it only when nothing else answers.
@@ -202,7 +202,7 @@ class Answerer:
             if c.doc_id == top.chunk.doc_id and c.section == top.chunk.section and c.id not in taken
         ]
 
-    def _best_sentences(self, candidates: list[Candidate]) -> list[Candidate]:
+    def _best_sentences(self, candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
         """The best sentence and close seconds, by choice, without repeats."""
         best, paragraph = candidates[0].choice, self.sentences.paragraph
         chosen: list[Candidate] = []
@@ -213,21 +213,38 @@ class Answerer:
             close = candidate.choice >= best - (self.config.place_margin if same_place else self.config.margin)
             if close and candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
-        return self._with_news(chosen, candidates)
+        return self._with_news(chosen, candidates, intent, quantity)
 
-    def _with_news(self, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-        """A best sentence that only restates the question (at most `restating` of its words are new:
-        "백령도 근해에 … 기뢰에 의해 천안함이 침몰했다는 주장이다." for "… 기뢰에 의해 천안함이 침몰했다고 주장하는
-        가설은?") cannot hold what is asked; it is quoted with its best-chosen neighbour ("기뢰사고설로는 …")."""
+    def _with_news(self, chosen: list[Candidate], candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
+        """A best sentence that cannot hold what is asked is quoted with the neighbour that may.
+
+        It only restates the question (at most `restating` of its words are new: "백령도 근해에 … 기뢰에
+        의해 천안함이 침몰했다는 주장이다." for "… 기뢰에 의해 천안함이 침몰했다고 주장하는 가설은?"): its
+        best-chosen neighbour ("기뢰사고설로는 …") comes along. Or no chosen sentence holds the kind of
+        thing asked — a name beyond the question's own when a name is asked, a number of the kind when a
+        quantity is ("이 탑을 옮기는 작업에는 수백 필의 말과 …" for "… 탑의 무게는?"): the best one's best
+        neighbour that does ("무게가 320톤이나 되는 …") comes along."""
         best = chosen[0]
-        if best.novelty > self.config.restating:
+        if best.novelty <= self.config.restating:
+            fits = lambda row: True  # noqa: E731
+        elif not any(self._holds_kind(c.position, intent, quantity) for c in chosen):
+            fits = lambda row: self._holds_kind(row, intent, quantity)  # noqa: E731
+        else:
             return chosen
-        rows = set(self.sentences.neighbours(best.position)) - {c.position for c in chosen}
+        rows = {r for r in self.sentences.neighbours(best.position) if fits(r)} - {c.position for c in chosen}
         scored = [c for c in candidates if c.position in rows]
         neighbour = scored[0] if scored else next((m for m in (moved_to(self.sentences, best, r) for r in sorted(rows)) if m is not None), None)
         if neighbour is None:
             return chosen
         return [best, neighbour, *chosen[1:]][: self.config.max_sentences]
+
+    def _holds_kind(self, row: int, intent: Intent, quantity: Quantity | None) -> bool:
+        """Does the sentence hold the kind of thing the question asks for (a number of the kind, a new name)?"""
+        if quantity is not None:
+            return quantity.held_by(self.sentences.text(row))
+        if intent.wants_entity:
+            return bool(self.sentences.specific_names[row] - set(intent.names))
+        return True
 
     def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
         """One item per place, in document order, when at least two places answer comparably; else empty.

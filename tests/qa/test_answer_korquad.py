@@ -1,8 +1,9 @@
-"""Answer classes found on KorQuAD (issue 13, round 4), on three of its real articles indexed like user
-files: a best sentence that only restates the question, a quantity named inside a question that asks
-for a place, names written with punctuation, read by Kiwi with their particle or misspelt by one jamo, and a quantity
-question whose number sits in the best sentence's paragraph rather than in that sentence, and an
-answer kept in the paragraph that retrieval ranks clearly first (the retrieval cost)."""
+"""Answer classes found on KorQuAD (issue 13, rounds 4 and 5), on six of its real articles indexed like
+user files: a best sentence that only restates the question, or names nothing of the kind asked; a
+quantity named inside a question that asks for a place; names written with punctuation, read by Kiwi
+with their particle, or misspelt by one jamo; a quantity question whose number sits in the best
+sentence's paragraph rather than in that sentence; and an answer kept in the paragraph that retrieval
+ranks clearly first (the retrieval cost)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,7 @@ from reportqa.qa.answer import Answerer
 
 KORQUAD = default_path()
 pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")
-ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전", "매리너 6호")
+ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전", "매리너 6호", "거국중립내각", "진선규")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,20 @@ def korquad_answerer(home: Path, embedder: Embedder) -> Answerer:
     ],
 )
 def test_a_sentence_restating_the_question_is_quoted_with_the_neighbour_that_answers(korquad_answerer: Answerer, question: str, gold: str) -> None:
+    assert gold in " ".join(korquad_answerer.answer(question).quoted)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        # "그러나 전쟁과 같은 비상 시국일 경우, … 모든 정당이 내각에 참여하는 경우가 있다." names nothing;
+        # the next sentence does.
+        ("전쟁과 같은 비상사태에서 국가의 존립을 위해 모든 정당이 내각에 참여하는것을 무엇이라고 하는가?", "거국일치내각"),
+        # "진선규는 이 영화로 …" says which prize, not which film; the sentence before names it.
+        ("배우 진선규가 2017년 청룡영화제에서 남우조연상을 수상한 작품은?", "범죄도시"),
+    ],
+)
+def test_an_answer_naming_nothing_asked_is_quoted_with_the_neighbour_that_names_it(korquad_answerer: Answerer, question: str, gold: str) -> None:
     assert gold in " ".join(korquad_answerer.answer(question).quoted)
 
 
