@@ -120,7 +120,10 @@ class Answerer:
         # its names, translated, must stand by the number a quantity question is answered with.
         translations = self.bridge.translations(question, self.sentences.korean_words(pool)) if lang == "en" else {}
         named = [translations[name] for name in english_names(question) if name in translations] if quantity is not None else []
-        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translations.values())
+        # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
+        # as a passage too, the question chooses its translation more often than as a query.
+        choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
+        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector)
         sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:

@@ -179,11 +179,14 @@ class SentenceTable:
         intent: Intent | None = None,
         weights: ChoiceWeights = ChoiceWeights(),
         translated: Collection[str] = (),
+        choice_vector: np.ndarray | None = None,
     ) -> list[Candidate]:
         """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked.
 
         `translated`: Korean words an English question's words translate to (qa/bridge.py); they count in
-        the lexical overlap for choice only, so confidence keeps reading what the question itself shares."""
+        the lexical overlap for choice only, so confidence keeps reading what the question itself shares.
+        `choice_vector`: another embedding of the question whose cosines choose instead of `vector`'s
+        (an English question embedded as a passage, qa/answer.py); relevance still reads `vector`."""
         wanted = set(question_tokens)
         top = max((hit.score for hit in hits), default=0.0)
         seen: dict[int, Candidate] = {}
@@ -195,10 +198,17 @@ class SentenceTable:
         candidates = list(seen.values())
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
-        cosines = self.data.sentence_embeddings @ vector if weights.context else None
+        chooser = vector if choice_vector is None else choice_vector
+        cosines = self.data.sentence_embeddings @ chooser if weights.context or choice_vector is not None else None
         bridged = set(translated) - wanted
         candidates = [
-            replace(c, choice=c.score + LEXICAL_WEIGHT * _share(bridged, self.facts[c.position].tokens, wanted | bridged) + self._cues(c, intent, weights, cosines))
+            replace(
+                c,
+                choice=c.score
+                + (float(cosines[c.position]) - c.dense if choice_vector is not None else 0.0)
+                + LEXICAL_WEIGHT * _share(bridged, self.facts[c.position].tokens, wanted | bridged)
+                + self._cues(c, intent, weights, cosines),
+            )
             for c in candidates
         ]
         return sorted(candidates, key=lambda c: -c.choice)

@@ -112,3 +112,16 @@ def test_a_sentence_announcing_an_enumeration_brings_its_items(answerer: Answere
 )
 def test_a_quantity_question_needs_a_number_of_its_kind_about_its_subject(answerer: Answerer, question: str, answerable: bool) -> None:
     assert answerer.answer(question).answerable is answerable
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence"),
+    [
+        # eval/dev-en.jsonl's d003 and d043: as a query the question ranks other sentences of the same
+        # passages first; embedded as a passage, like the sentences, it finds their translation.
+        ("Where does Powtec's powder-handling know-how come from?", "제약 분야에서 축적한 분체 기술"),
+        ("How do the niche-top companies typically build up their technical edge over time?", "좁은 업계에서 명성을 구축한 다음에"),
+    ],
+)
+def test_an_english_question_chooses_the_sentence_that_translates_it(answerer: Answerer, question: str, evidence: str) -> None:
+    assert evidence in " ".join(answerer.answer(question).quoted)
