@@ -221,20 +221,19 @@ class Answerer:
     def _with_news(self, chosen: list[Candidate], candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
         """A best sentence that cannot hold what is asked is quoted with the neighbour that may.
 
-        It only restates the question (at most `restating` of its words are new: "백령도 근해에 … 기뢰에
-        의해 천안함이 침몰했다는 주장이다." for "… 기뢰에 의해 천안함이 침몰했다고 주장하는 가설은?"): its
-        best-chosen neighbour ("기뢰사고설로는 …") comes along. Or no chosen sentence holds the kind of
-        thing asked — a name beyond the question's own when a name is asked, a number of the kind when a
-        quantity is ("이 탑을 옮기는 작업에는 수백 필의 말과 …" for "… 탑의 무게는?"): the best one's best
-        neighbour that does ("무게가 320톤이나 되는 …") comes along."""
+        Either it only restates the question (at most `restating` of its words are new: "백령도 근해에 …
+        기뢰에 의해 천안함이 침몰했다는 주장이다." for "… 기뢰에 의해 천안함이 침몰했다고 주장하는 가설은?"), and
+        its best-chosen neighbour comes along ("기뢰사고설로는 …"). Or no chosen sentence holds the kind of
+        thing asked — a name beyond the question's own, a number of the kind — and the best one's
+        best neighbour that does comes along ("그러나 전쟁과 같은 비상 시국일 경우, … 모든 정당이 내각에
+        참여하는 경우가 있다." for "…을 무엇이라고 하는가?" brings "이때 세워지는 정부 내각을 거국일치내각
+        (擧國一致內閣)이라고 부른다.")."""
         best = chosen[0]
-        if best.novelty <= self.config.restating:
-            fits = lambda row: True  # noqa: E731
-        elif not any(self._holds_kind(c.position, intent, quantity) for c in chosen):
-            fits = lambda row: self._holds_kind(row, intent, quantity)  # noqa: E731
-        else:
+        restates = best.novelty <= self.config.restating
+        if not restates and any(self._holds_kind(c.position, intent, quantity) for c in chosen):
             return chosen
-        rows = {r for r in self.sentences.neighbours(best.position) if fits(r)} - {c.position for c in chosen}
+        rows = {r for r in self.sentences.neighbours(best.position) if restates or self._holds_kind(r, intent, quantity)}
+        rows -= {c.position for c in chosen}
         scored = [c for c in candidates if c.position in rows]
         neighbour = scored[0] if scored else next((m for m in (moved_to(self.sentences, best, r) for r in sorted(rows)) if m is not None), None)
         if neighbour is None:

@@ -45,6 +45,9 @@ def test_every_sentence_ends_with_a_valid_citation(answerer: Answerer) -> None:
         ("사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "96%"),
         ("타스크사는 스페인에서 점유율이 얼마나 되나?", "60%"),
         ("How much did Japan's vacant store rate rise by 2012?", "14.6%"),
+        # The report writes "사바에시" and "타스크사": a name one jamo off is a typo of a name it mentions.
+        pytest.param("사바애시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "96%", id="typo-vowel"),
+        pytest.param("타스끄사는 스페인에서 점유율이 얼마나 되나?", "60%", id="typo-consonant"),
     ],
 )
 def test_numeric_questions_cite_the_sentence_holding_the_number(answerer: Answerer, question: str, number: str) -> None:
@@ -70,20 +73,6 @@ def test_unanswerable_questions_abstain_in_their_language(answerer: Answerer, qu
     answer = answerer.answer(question)
     assert not answer.answerable and answer.text == message and answer.citations == []
     assert answer.confidence < 0.5
-
-
-@pytest.mark.parametrize(
-    ("question", "number"),
-    [
-        # The report writes "사바에시" and "타스크사": one jamo off is a typo of a name it mentions.
-        ("사바애시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "96%"),
-        ("타스끄사는 스페인에서 점유율이 얼마나 되나?", "60%"),
-    ],
-)
-def test_a_name_misspelt_by_one_jamo_is_still_answered(answerer: Answerer, question: str, number: str) -> None:
-    answer = answerer.answer(question)
-    assert answer.answerable
-    assert number in answer.citations[0].sentence
 
 
 @pytest.mark.parametrize(
