@@ -124,7 +124,8 @@ class Answerer:
         # as a passage too, the question chooses its translation more often than as a query.
         choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
         candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector)
-        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), named)
+        near = "\n".join(hit.chunk.text for hit in pool)
+        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), near, named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
@@ -146,12 +147,13 @@ class Answerer:
         return {chunk.id: row for row, chunk in enumerate(self.searcher.data.chunks)}
 
     def _confidence(
-        self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None, named: Sequence[str] = ()
+        self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None, near: str, named: Sequence[str] = ()
     ) -> float:
+        """`near`: the retrieved passages' text, where a misspelt name of the question may be found."""
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
-        missing = self.names.missing_share(question, lang)
+        missing = self.names.missing_share(question, lang, near)
         # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
         # by a paragraph counting Japan's firms in 2012, nor "How many … does Germany have?" by one
         # about a firm's exports (`named`: an English question's names in the passages' Korean).
@@ -160,9 +162,9 @@ class Answerer:
         if quantity is not None:
             paragraph = self.sentences.paragraph_text(best.position)
             holds_number = any(quantity.held_by(self.sentences.text(r)) for r in self.sentences.paragraph_rows(best.position))
-            about_names = self.names.all_in(question, lang, paragraph) and all(name in paragraph for name in named)
+            about_names = self.names.all_in(question, lang, paragraph, near) and all(name in paragraph for name in named)
             lacks_number = not (holds_number and about_names)
-        signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang))
+        signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang, near))
         return confidence(signals, lang, self.config.calibration)
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None) -> Answer:

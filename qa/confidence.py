@@ -8,9 +8,11 @@ question asking for a quantity whose best sentence's paragraph (numbers preferre
 asked ("몇 장" wants a count of sheets, qa/quantity.py). Names are matched ignoring spaces and punctuation ("용감한 형제"
 is "용감한형제"); a missing number counts half a missing name, since numbers are written in many ways
 ("17대" may be "제십칠대") while a name the documents never spell is never in them. A name of three
-letters or more that the documents spell with one jamo (or Latin letter) wrong, missing or extra is a
-typo of theirs and counts as found ("벤쿠버" is "밴쿠버", "뉘르루르크링" is "뉘르부르크링"); shorter names
-and numbers must match exactly ("1145" is not "115").
+letters or more that the retrieved passages spell with one jamo (or Latin letter) wrong, missing or
+extra is a typo of theirs and counts as found ("벤쿠버" is "밴쿠버", "뉘르루르크링" is "뉘르부르크링"):
+retrieval, by meaning, finds the passage a typo was meant for, and looking only there keeps the cost
+and the chance of a stray near-match the same however large the index. Shorter names and numbers must
+match exactly ("1145" is not "115").
 """
 from __future__ import annotations
 
@@ -66,10 +68,6 @@ class NameCheck:
         # Titles count: a document titled "용감한 형제" is about that name even where its text omits it.
         return _squeezed("\n".join(f"{d.title}\n{d.text}" for d in self._data.documents.values()))
 
-    @cached_property
-    def _jamo_haystack(self) -> str:
-        return unicodedata.normalize("NFD", self._haystack)
-
     def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
         """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
         weight: numbers weigh NUMBER_NAME_WEIGHT. (Kiwi tags every English word SL: English questions
@@ -77,42 +75,44 @@ class NameCheck:
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
         return [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
 
-    def spelling(self, name: str) -> str | None:
+    def spelling(self, name: str, near: str = "") -> str | None:
         """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
-        glued on ("빅뱅이"), or, for a long name, with one jamo changed ("벤쿠버" → "밴쿠버"); None when
-        they never mention it."""
+        glued on ("빅뱅이"), or, for a long name, as the passages `near` (the retrieved text) spell it
+        with one jamo changed ("벤쿠버" → "밴쿠버"); None when they never mention it."""
         if name not in self._spellings:
             if len(self._spellings) >= SPELLINGS_KEPT:
                 self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
-            self._spellings[name] = _unglued(name, self._haystack) or self._typo_of(name)
-        return self._spellings[name]
+            self._spellings[name] = _unglued(name, self._haystack)
+        return self._spellings[name] or _typo_of(name, near)
 
-    def _typo_of(self, name: str) -> str | None:
-        jamo = unicodedata.normalize("NFD", name)
-        if len(name) < TYPO_MIN_LETTERS or len(jamo) < TYPO_MIN_JAMO or any(ch.isdigit() for ch in name):
-            return None
-        match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", self._jamo_haystack)
-        return None if match is None else unicodedata.normalize("NFC", match.group())
-
-    def missing_share(self, question: str, lang: str) -> float:
+    def missing_share(self, question: str, lang: str, near: str = "") -> float:
         """Weighted share of the question's names and numbers not found."""
         names = self._names(question, lang)
         if not names:
             return 0.0
-        return sum(weight for name, weight in names if self.spelling(name) is None) / sum(weight for _, weight in names)
+        return sum(weight for name, weight in names if self.spelling(name, near) is None) / sum(weight for _, weight in names)
 
-    def all_in(self, question: str, lang: str, text: str) -> bool:
+    def all_in(self, question: str, lang: str, text: str, near: str = "") -> bool:
         """Does `text` mention every proper noun of the question that the documents mention (as they spell it)?"""
         here = _squeezed(text)
-        spellings = (self.spelling(name) for name, weight in self._names(question, lang) if weight == 1.0)
+        spellings = (self.spelling(name, near) for name, weight in self._names(question, lang) if weight == 1.0)
         return all(_unglued(spelling, here) is not None for spelling in spellings if spelling is not None)
 
-    def all_named(self, question: str, lang: str) -> bool:
+    def all_named(self, question: str, lang: str, near: str = "") -> bool:
         """Does the question name something (a proper noun, not a number) and is every name found?
 
         Such a question is about the documents' own subjects, so a lower similarity still answers it."""
         names = self._names(question, lang)
-        return any(weight == 1.0 for _, weight in names) and all(self.spelling(name) is not None for name, _ in names)
+        return any(weight == 1.0 for _, weight in names) and all(self.spelling(name, near) is not None for name, _ in names)
+
+
+def _typo_of(name: str, near: str) -> str | None:
+    """The spelling, in the text `near`, of a long name with one jamo wrong, missing or extra."""
+    jamo = unicodedata.normalize("NFD", name)
+    if len(name) < TYPO_MIN_LETTERS or len(jamo) < TYPO_MIN_JAMO or any(ch.isdigit() for ch in name):
+        return None
+    match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", unicodedata.normalize("NFD", _squeezed(near)))
+    return None if match is None else unicodedata.normalize("NFC", match.group())
 
 
 # Kiwi may read an unknown name with its particle as one proper noun ("빅뱅이 … 데뷔한 해는?" → "빅뱅이").
