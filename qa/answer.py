@@ -153,7 +153,7 @@ class Answerer:
         if not candidates:
             return 0.0
         best = max(candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
-        missing = self.names.missing_share(question, lang, near)
+        names = self.names.read(question, lang, near)
         # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
         # by a paragraph counting Japan's firms in 2012, nor "How many … does Germany have?" by one
         # about a firm's exports (`named`: an English question's names in the passages' Korean).
@@ -162,9 +162,9 @@ class Answerer:
         if quantity is not None:
             paragraph = self.sentences.paragraph_text(best.position)
             holds_number = any(quantity.held_by(self.sentences.text(r)) for r in self.sentences.paragraph_rows(best.position))
-            about_names = self.names.all_in(question, lang, paragraph, near) and all(name in paragraph for name in named)
+            about_names = names.all_in(paragraph) and all(name in paragraph for name in named)
             lacks_number = not (holds_number and about_names)
-        signals = Signals(best.score, passage, missing, lacks_number, self.names.all_named(question, lang, near))
+        signals = Signals(best.score, passage, names.missing_share, lacks_number, names.all_named)
         return confidence(signals, lang, self.config.calibration)
 
     def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None) -> Answer:

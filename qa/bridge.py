@@ -34,10 +34,6 @@ class WordBridge:
         self.cache_size = cache_size
         self._vectors: dict[str, np.ndarray] = {}
 
-    def translate(self, question: str, korean_words: Collection[str]) -> list[str]:
-        """The Korean words, among `korean_words`, that the question's English words clearly translate to."""
-        return list(self.translations(question, korean_words).values())
-
     def translations(self, question: str, korean_words: Collection[str]) -> dict[str, str]:
         """The question's English words that clearly translate to one of `korean_words`, with it."""
         english = [w for w in dict.fromkeys(_ENGLISH_WORD.findall(question)) if w.lower() not in _STOPWORDS]

@@ -79,39 +79,55 @@ class NameCheck:
         """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
         glued on ("빅뱅이"), or, for a long name, as the passages `near` (the retrieved text) spell it
         with one jamo changed ("벤쿠버" → "밴쿠버"); None when they never mention it."""
+        return self._spelling(name, unicodedata.normalize("NFD", _squeezed(near)))
+
+    def _spelling(self, name: str, jamo_near: str) -> str | None:
         if name not in self._spellings:
             if len(self._spellings) >= SPELLINGS_KEPT:
                 self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
             self._spellings[name] = _unglued(name, self._haystack)
-        return self._spellings[name] or _typo_of(name, near)
+        return self._spellings[name] or _typo_of(name, jamo_near)
 
-    def missing_share(self, question: str, lang: str, near: str = "") -> float:
+    def read(self, question: str, lang: str, near: str = "") -> QuestionNames:
+        """The question's names and numbers as the documents spell them (`near`: the retrieved passages'
+        text, where a misspelt name may be found); Kiwi reads the question and the passages are
+        prepared once, whichever checks follow."""
+        jamo_near = unicodedata.normalize("NFD", _squeezed(near))
+        return QuestionNames(tuple((self._spelling(name, jamo_near), weight) for name, weight in self._names(question, lang)))
+
+
+@dataclass(frozen=True)
+class QuestionNames:
+    """A question's names and numbers, each as the documents spell it (None: found nowhere), with its weight."""
+
+    spelt: tuple[tuple[str | None, float], ...]
+
+    @property
+    def missing_share(self) -> float:
         """Weighted share of the question's names and numbers not found."""
-        names = self._names(question, lang)
-        if not names:
-            return 0.0
-        return sum(weight for name, weight in names if self.spelling(name, near) is None) / sum(weight for _, weight in names)
+        total = sum(weight for _, weight in self.spelt)
+        return sum(weight for spelling, weight in self.spelt if spelling is None) / total if total else 0.0
 
-    def all_in(self, question: str, lang: str, text: str, near: str = "") -> bool:
-        """Does `text` mention every proper noun of the question that the documents mention (as they spell it)?"""
-        here = _squeezed(text)
-        spellings = (self.spelling(name, near) for name, weight in self._names(question, lang) if weight == 1.0)
-        return all(_unglued(spelling, here) is not None for spelling in spellings if spelling is not None)
-
-    def all_named(self, question: str, lang: str, near: str = "") -> bool:
+    @property
+    def all_named(self) -> bool:
         """Does the question name something (a proper noun, not a number) and is every name found?
 
         Such a question is about the documents' own subjects, so a lower similarity still answers it."""
-        names = self._names(question, lang)
-        return any(weight == 1.0 for _, weight in names) and all(self.spelling(name, near) is not None for name, _ in names)
+        return any(weight == 1.0 for _, weight in self.spelt) and all(spelling is not None for spelling, _ in self.spelt)
+
+    def all_in(self, text: str) -> bool:
+        """Does `text` mention every proper noun of the question that the documents mention (as they spell it)?"""
+        here = _squeezed(text)
+        return all(_unglued(spelling, here) is not None for spelling, weight in self.spelt if weight == 1.0 and spelling is not None)
 
 
-def _typo_of(name: str, near: str) -> str | None:
-    """The spelling, in the text `near`, of a long name with one jamo wrong, missing or extra."""
+def _typo_of(name: str, jamo_near: str) -> str | None:
+    """The spelling, in `jamo_near` (squeezed text, Hangul decomposed), of a long name with one jamo
+    wrong, missing or extra."""
     jamo = unicodedata.normalize("NFD", name)
     if len(name) < TYPO_MIN_LETTERS or len(jamo) < TYPO_MIN_JAMO or any(ch.isdigit() for ch in name):
         return None
-    match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", unicodedata.normalize("NFD", _squeezed(near)))
+    match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", jamo_near)
     return None if match is None else unicodedata.normalize("NFC", match.group())
 
 

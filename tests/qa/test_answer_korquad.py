@@ -46,30 +46,23 @@ def test_a_sentence_that_cannot_hold_the_answer_is_quoted_with_the_neighbour_tha
     assert gold in " ".join(korquad_answerer.answer(question).quoted)
 
 
-def test_a_quantity_inside_a_question_asking_for_a_place_does_not_refuse(korquad_answerer: Answerer) -> None:
-    answer = korquad_answerer.answer("몇 천명의 학생들이 민주화를 요구하는 시위를 벌인 곳은?")
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        # A quantity named inside a question that asks for a place demands no number.
+        pytest.param("몇 천명의 학생들이 민주화를 요구하는 시위를 벌인 곳은?", "알레포", id="quantity-asking-for-a-place"),
+        # The text writes "《쇼! 음악중심》"; Kiwi reads "빅뱅이" as one proper noun.
+        pytest.param("빅뱅이 음악프로그램 쇼 음악중심에 공식 데뷔한 해는?", "2006년", id="name-punctuated-or-glued"),
+        # The article writes "알레포"; without typo tolerance the unknown name refuses the question.
+        pytest.param("알래포에서 시위를 벌인 사람들은 누구인가?", "알레포", id="name-misspelt-by-one-jamo"),
+        # The number sits in the best sentence's paragraph rather than in that sentence.
+        pytest.param("매리너 6호에 장비된 통신용 회신은 모두 몇 개의 채널로 구성되어 있나?", "3채널", id="number-in-the-paragraph"),
+    ],
+)
+def test_a_question_the_confidence_checks_once_refused_is_answered(korquad_answerer: Answerer, question: str, gold: str) -> None:
+    answer = korquad_answerer.answer(question)
     assert answer.answerable
-    assert "알레포" in " ".join(answer.quoted)
-
-
-def test_names_are_found_however_punctuated_or_glued_to_a_particle(korquad_answerer: Answerer) -> None:
-    # The text writes "《쇼! 음악중심》"; Kiwi reads "빅뱅이" as one proper noun.
-    answer = korquad_answerer.answer("빅뱅이 음악프로그램 쇼 음악중심에 공식 데뷔한 해는?")
-    assert answer.answerable
-    assert "2006년" in " ".join(answer.quoted)
-
-
-def test_a_name_misspelt_by_one_jamo_is_found(korquad_answerer: Answerer) -> None:
-    # The article writes "알레포"; without typo tolerance the unknown name refuses the question.
-    answer = korquad_answerer.answer("알래포에서 시위를 벌인 사람들은 누구인가?")
-    assert answer.answerable
-    assert "알레포" in " ".join(answer.quoted)
-
-
-def test_a_quantity_question_is_answered_when_the_best_sentences_paragraph_holds_its_number(korquad_answerer: Answerer) -> None:
-    answer = korquad_answerer.answer("매리너 6호에 장비된 통신용 회신은 모두 몇 개의 채널로 구성되어 있나?")
-    assert answer.answerable
-    assert "3채널" in " ".join(answer.quoted)
+    assert gold in " ".join(answer.quoted)
 
 
 @pytest.mark.parametrize(

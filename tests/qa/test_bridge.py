@@ -11,14 +11,14 @@ def _report_words(answerer: Answerer) -> set[str]:
 
 def test_content_words_translate_to_the_reports_words(answerer: Answerer) -> None:
     bridge = WordBridge(answerer.searcher.embed_passages)
-    translated = bridge.translate("How did the competitiveness of Germany's battery exports change?", _report_words(answerer))
+    translated = bridge.translations("How did the competitiveness of Germany's battery exports change?", _report_words(answerer)).values()
     assert {"경쟁력", "독일", "배터리"} <= set(translated)
 
 
 def test_words_without_a_clear_translation_are_left_out(answerer: Answerer) -> None:
     bridge = WordBridge(answerer.searcher.embed_passages)
-    assert bridge.translate("What is it and where are they?", _report_words(answerer)) == []  # stopwords only
-    assert bridge.translate("competitiveness", ["경쟁력"]) == []  # one word: nothing to stand out from
+    assert list(bridge.translations("What is it and where are they?", _report_words(answerer)).values()) == []  # stopwords only
+    assert list(bridge.translations("competitiveness", ["경쟁력"]).values()) == []  # one word: nothing to stand out from
 
 
 def test_an_english_question_quotes_the_sentence_holding_its_translated_words(answerer: Answerer) -> None:
