@@ -40,8 +40,8 @@ class AnswerConfig:
     list_items: int = 6  # for a list answer
     margin: float = 0.02  # a sentence joins a single answer when it is chosen within this of the best
     place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
-    list_margin: float = 0.04  # a place joins a list answer when its best sentence is within this of the best
-    section_margin: float = 0.1  # …or within this, when it sits in the best place's section
+    list_margin: float = 0.04  # a list answer needs a second place whose best sentence is within this of the best
+    section_margin: float = 0.1  # …and its items are the best place's section's places within this of the best
     restating: float = 0.2  # a best sentence whose share of words the question lacks is at most this brings its neighbour
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
@@ -251,13 +251,16 @@ class Answerer:
         return True
 
     def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
-        """One item per place, in document order, when at least two places answer comparably; else empty.
+        """One item per place, in document order, when at least two places of one section answer comparably; else empty.
 
         A place is a paragraph, ranked by its best sentence; sentences framing a section (its
         introduction, a closing summary) are never items. Once two places are within `list_margin`,
-        the items are the places of the best one's section within `section_margin` when there are
-        two or more (a list's cases sit under one heading), else the places within `list_margin`. When the question asks for names, a place must name something
-        specific, and its item is the first sentence of the paragraph that does (it names the case).
+        the items are the places of the best one's section within `section_margin`, when there are
+        two or more: a list's cases sit under one heading. Places in different sections or documents
+        that answer alike ("…을 수상한 곳은?" over several paragraphs about one person) are one answer
+        found again, not several cases, and get a single answer. When the question asks for names, a
+        place must name something specific, and its item is the first sentence of the paragraph that
+        does (it names the case).
         """
         table = self.sentences
         places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
@@ -271,8 +274,7 @@ class Answerer:
             for p in places
             if (p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin
         ]
-        items = siblings if len(siblings) >= 2 else [p for p in places if p.choice >= top.choice - self.config.list_margin]
-        return sorted(items[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start))
+        return sorted(siblings[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start)) if len(siblings) >= 2 else []
 
     def _naming_sentence(self, place: Candidate) -> Candidate | None:
         """The first sentence of the place's paragraph that names something specific, cited with the place's score."""

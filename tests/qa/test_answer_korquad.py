@@ -2,8 +2,9 @@
 user files: a best sentence that only restates the question, or names nothing of the kind asked; a
 quantity named inside a question that asks for a place; names written with punctuation, read by Kiwi
 with their particle, or misspelt by one jamo; a quantity question whose number sits in the best
-sentence's paragraph rather than in that sentence; and an answer kept in the paragraph that retrieval
-ranks clearly first (the retrieval cost)."""
+sentence's paragraph rather than in that sentence; an answer kept in the paragraph that retrieval
+ranks clearly first (the retrieval cost); and, round 6, a question whose wording allows a list answered
+once, not as a list of paragraphs from different documents."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,11 +21,24 @@ pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not foun
 ARTICLES = ("천안함 침몰 사건", "승리 (가수)", "시리아 내전", "매리너 6호", "거국중립내각", "진선규")
 
 
+# Articles whose paragraphs share one subject (an actress's prizes, a group's singles), for the list rule.
+ONE_SUBJECT_ARTICLES = ("김민희 (1982년)", "푸시캣 돌스")
+
+
+def _answerer(name: str, titles: tuple[str, ...], embedder: Embedder) -> Answerer:
+    documents = [d for d in read_squad(KORQUAD).documents if d.title in titles]
+    data = sample_index(AnswerSample(name, documents, []), embedder, progress=False)
+    return Answerer(Searcher(data, embedder))
+
+
 @pytest.fixture(scope="module")
 def korquad_answerer(home: Path, embedder: Embedder) -> Answerer:
-    documents = [d for d in read_squad(KORQUAD).documents if d.title in ARTICLES]
-    data = sample_index(AnswerSample("korquad-answer-classes", documents, []), embedder, progress=False)
-    return Answerer(Searcher(data, embedder))
+    return _answerer("korquad-answer-classes", ARTICLES, embedder)
+
+
+@pytest.fixture(scope="module")
+def one_subject_answerer(home: Path, embedder: Embedder) -> Answerer:
+    return _answerer("korquad-one-subject", ONE_SUBJECT_ARTICLES, embedder)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +87,19 @@ def test_an_answer_stays_in_the_paragraph_retrieval_ranks_clearly_first(korquad_
     # Other paragraphs of the article share the question's subject (천안함); without the retrieval cost
     # their sentences outscore the one in the top hit.
     assert gold in " ".join(korquad_answerer.answer(question).quoted)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("김민희가 여우주연상을 수상한 곳은?", "부일영화상"),
+        ("푸시캣 돌스의 네 번째 싱글은 어느 지역에만 한정으로 발매되었는가?", "오세아니아"),
+    ],
+)
+def test_places_of_different_documents_answering_alike_are_no_list(one_subject_answerer: Answerer, question: str, gold: str) -> None:
+    # Each paragraph of an article is a document of its own here. Several of them mention the actress
+    # and a prize, or the group's singles; as list items, each would be its paragraph's first naming
+    # sentence, none of them the answer.
+    answer = one_subject_answerer.answer(question)
+    assert not answer.text.startswith("보고서가 드는 사례는")
+    assert gold in " ".join(answer.quoted)
