@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from reportqa.eval import metrics
 from reportqa.eval.korquad import default_path, read_squad
-from reportqa.eval.korquad_answers import GoldSpan, quotes_gold, sample, sample_index
+from reportqa.eval.korquad_answers import GoldSpan, gold_sentence, quotes_gold, sample, sample_index
 from reportqa.eval.questions import load_questions
 from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher
@@ -72,7 +72,7 @@ def korquad_cases(answerer: Answerer, golds: list[GoldSpan]) -> list[Case]:
     cases = []
     for gold in golds:
         vector, hits = _searched(answerer.searcher, gold.question, answerer.config.k)
-        scored = lambda a, g=gold: float(quotes_gold(a, g))  # noqa: E731
+        scored = lambda a, g=gold, t=gold_sentence(answerer, gold): float(quotes_gold(a, g, t))  # noqa: E731
         cases.append(Case("korquad e2e", gold.question, vector, hits, scored))
         given = [Hit(rank, 1.0, c) for rank, c in enumerate(chunks[gold.doc_id], 1)]
         cases.append(Case("korquad gold", gold.question, vector, given, scored))
