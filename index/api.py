@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from reportqa.errors import IndexDamaged, IndexMissing
+from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing
 from reportqa.index import store
 from reportqa.index.build import BuildReport, build_index
 from reportqa.index.documents import default_sources
@@ -28,10 +28,11 @@ def build_default(model: str | None = None, progress: bool = True) -> BuildRepor
 
 
 def built_quantize(name: str) -> str | None:
-    """The weights index `name` was built with: None (float32) for an index not built yet."""
+    """The weights index `name` was built with: None (float32) for an index not built yet, or of a
+    format this reportqa does not read (it is rebuilt whole)."""
     try:
         return store.read_manifest(name).quantize
-    except (IndexMissing, IndexDamaged):
+    except (IndexMissing, IndexDamaged, IndexMismatch):
         return None
 
 

@@ -15,7 +15,7 @@ from reportqa.index.embedder import Embedder
 from reportqa.index.protocol import StoreWriter
 from reportqa.index.store import IndexData, Manifest, SentenceSpan
 from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-from reportqa.ingest.korean import sentence_spans
+from reportqa.ingest.korean import PARAGRAPH_BREAK, sentence_spans
 from reportqa.ingest.load import iter_sources, load_document
 from reportqa.ingest.types import Chunk, Document
 
@@ -46,6 +46,7 @@ class DocumentParts:
     embeddings: np.ndarray
     sentences: list[SentenceSpan]
     sentence_embeddings: np.ndarray | None
+    context_embeddings: np.ndarray | None = None  # per sentence, its context window's vector (`context_windows`)
 
 
 def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, DocumentParts]:
@@ -71,6 +72,7 @@ def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, D
             embeddings=old.embeddings[rows],
             sentences=[old.sentences[i] for i in sent_rows],
             sentence_embeddings=None if old.sentence_embeddings is None else old.sentence_embeddings[sent_rows],
+            context_embeddings=None if old.context_embeddings is None else old.context_embeddings[sent_rows],
         )
     return parts
 
@@ -89,21 +91,37 @@ def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocum
     return PendingDocument(document, chunk_document(document, chunking), sentences)
 
 
+def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[str]:
+    """Each sentence with the sentences just before and after it in its paragraph: what it says in
+    place. "이때 신설된 교통카드가 티머니 교통카드다." answers a question about the reform that created
+    the card only together with the sentence before it, which names the reform."""
+    text = document.text
+    joined = [not PARAGRAPH_BREAK.search(text[a.end : b.start]) for a, b in zip(sentences, sentences[1:])]
+    windows = []
+    for i, sentence in enumerate(sentences):
+        start = sentences[i - 1].start if i > 0 and joined[i - 1] else sentence.start
+        end = sentences[i + 1].end if i + 1 < len(sentences) and joined[i] else sentence.end
+        windows.append(text[start:end])
+    return windows
+
+
 def embed_documents(pending: list[PendingDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
-    """Chunks and sentences of all documents in one call: the embedder batches them by length
-    across documents (many small files cost no more than one big one), then they are split back."""
+    """Chunks, sentences and the sentences' context windows of all documents in one call: the embedder
+    batches them by length across documents (many small files cost no more than one big one), then
+    they are split back."""
     texts: list[str] = []
     for item in pending:
         texts += [indexed_text(c) for c in item.chunks]
         texts += [item.document.text[s.start : s.end] for s in item.sentences]
+        texts += context_windows(item.document, item.sentences)
     vectors = embedder.embed_passages(texts, progress=progress)
     parts, at = [], 0
     for item in pending:
         n_chunks, n_sentences = len(item.chunks), len(item.sentences)
-        chunk_vectors = vectors[at : at + n_chunks]
-        sentence_vectors = vectors[at + n_chunks : at + n_chunks + n_sentences]
-        at += n_chunks + n_sentences
-        parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors))
+        chunk_vectors, at = vectors[at : at + n_chunks], at + n_chunks
+        sentence_vectors, at = vectors[at : at + n_sentences], at + n_sentences
+        context_vectors, at = vectors[at : at + n_sentences], at + n_sentences
+        parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors, context_vectors))
     return parts
 
 
@@ -117,6 +135,9 @@ def assemble(
     embeddings = np.vstack([p.embeddings for p in parts]).astype(np.float32)
     sentence_embeddings = (
         np.vstack([p.sentence_embeddings for p in parts]).astype(np.float32) if with_sentences else None
+    )
+    context_embeddings = (
+        np.vstack([p.context_embeddings for p in parts]).astype(np.float32) if with_sentences else None
     )
     dense = DenseIndex.build(embeddings)
     manifest = Manifest(
@@ -139,6 +160,7 @@ def assemble(
         bm25=Bm25Index.build([indexed_text(c) for c in chunks]),
         sentences=[s for p in parts for s in p.sentences],
         sentence_embeddings=sentence_embeddings,
+        context_embeddings=context_embeddings,
     )
 
 

@@ -29,8 +29,8 @@ from reportqa.ingest.types import Chunk
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1  # of the collection and its payloads; a reader of another version refuses it
-DENSE, SENTENCE, SPARSE = "dense", "sentence", "bm25"
+SCHEMA_VERSION = 2  # of the collection and its payloads; a reader of another version refuses it (2: context vectors)
+DENSE, SENTENCE, CONTEXT, SPARSE = "dense", "sentence", "context", "bm25"
 BATCH = 256  # points per upsert request
 _NAMESPACE = uuid.UUID("5b0f3a52-9b7c-4f7e-9a55-3c1d2e0a7b61")
 _MANIFEST_ID = str(uuid.uuid5(_NAMESPACE, "manifest"))
@@ -246,7 +246,7 @@ class QdrantWriter:
         )
         self.client.create_collection(
             self.collection,
-            vectors_config={DENSE: dense, SENTENCE: sentence},
+            vectors_config={DENSE: dense, SENTENCE: sentence, CONTEXT: sentence},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             shard_number=self.target.shards,
             replication_factor=self.target.replicas,
@@ -283,11 +283,12 @@ class QdrantWriter:
                 )
             )
         vectors = parts.sentence_embeddings if parts.sentence_embeddings is not None else []
-        for span, vector in zip(parts.sentences, vectors):
+        contexts = parts.context_embeddings if parts.context_embeddings is not None else []
+        for span, vector, context in zip(parts.sentences, vectors, contexts):
             points.append(
                 models.PointStruct(
                     id=_point_id("sentence", doc.doc_id, span.start, span.end),
-                    vector={SENTENCE: vector.tolist()},
+                    vector={SENTENCE: vector.tolist(), CONTEXT: context.tolist()},
                     payload={"kind": "sentence", **asdict(span)},
                 )
             )
@@ -329,9 +330,11 @@ class QdrantStore:
         order = {d: i for i, d in enumerate(self.manifest.documents)}
         documents = {p.payload["doc_id"]: document_from_row(p.payload["document"]) for p in self._scroll("document")}
         chunks = sorted((Chunk.from_dict(p.payload["chunk"]) for p in self._scroll("chunk")), key=lambda c: (order[c.doc_id], c.start, c.end))
-        sentences = sorted(self._scroll("sentence", with_vectors=[SENTENCE]), key=lambda p: (order[p.payload["doc_id"]], p.payload["start"]))
+        sentences = sorted(self._scroll("sentence", with_vectors=[SENTENCE, CONTEXT]), key=lambda p: (order[p.payload["doc_id"]], p.payload["start"]))
         spans = [SentenceSpan(p.payload["doc_id"], p.payload["start"], p.payload["end"]) for p in sentences]
-        vectors = np.array([p.vector[SENTENCE] for p in sentences], dtype=np.float32).reshape(len(sentences), self.manifest.dim)
+        vectors, contexts = (
+            np.array([p.vector[kind] for p in sentences], dtype=np.float32).reshape(len(sentences), self.manifest.dim) for kind in (SENTENCE, CONTEXT)
+        )
         return IndexData(
             manifest=self.manifest,
             documents={d: documents[d] for d in self.manifest.documents},
@@ -341,6 +344,7 @@ class QdrantStore:
             bm25=None,
             sentences=spans,
             sentence_embeddings=vectors if self.manifest.with_sentences else None,
+            context_embeddings=contexts if self.manifest.with_sentences else None,
         )
 
     def _ranked(self, response: Any) -> tuple[np.ndarray, np.ndarray]:

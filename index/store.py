@@ -3,7 +3,8 @@
 Layout of `<data home>/indexes/<name>/`:
     CURRENT            name of the live version folder (replaced atomically)
     v-<stamp>/         manifest.json, documents.jsonl, chunks.jsonl, embeddings.npy,
-                       dense.faiss, bm25/, sentences.jsonl, sentence_embeddings.npy
+                       dense.faiss, bm25/, sentences.jsonl, sentence_embeddings.npy,
+                       context_embeddings.npy
     .lock              held (flock, with the builder's pid) while a build runs
 A build writes a new version folder completely, then replaces CURRENT; an
 interrupted build leaves the previous index untouched. The manifest, written last,
@@ -36,7 +37,7 @@ from reportqa.paths import data_home
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: the manifest records file sizes, hashes and counts
+FORMAT_VERSION = 3  # 2: the manifest records file sizes, hashes and counts; 3: sentences have context vectors
 DEFAULT_INDEX = "default"
 VERSION_NAME = re.compile(r"v-\d{8}-\d{6}-[0-9a-f]{6}")
 T = TypeVar("T")
@@ -85,6 +86,7 @@ class IndexData:
     bm25: Bm25Index | None
     sentences: list[SentenceSpan]
     sentence_embeddings: np.ndarray | None
+    context_embeddings: np.ndarray | None = None  # per sentence, the vector of it with its neighbours (index/build.py)
 
 
 def index_folder(name: str = DEFAULT_INDEX) -> Path:
@@ -170,6 +172,8 @@ def _counts(data: IndexData) -> dict[str, int]:
     }
     if data.sentence_embeddings is not None:
         counts["sentence_embedding_rows"] = len(data.sentence_embeddings)
+    if data.context_embeddings is not None:
+        counts["context_embedding_rows"] = len(data.context_embeddings)
     return counts
 
 
@@ -217,6 +221,8 @@ def save(data: IndexData, name: str = DEFAULT_INDEX) -> Path:
         _write_jsonl(tmp / "sentences.jsonl", [asdict(s) for s in data.sentences])
         if data.sentence_embeddings is not None:
             np.save(tmp / "sentence_embeddings.npy", data.sentence_embeddings)
+        if data.context_embeddings is not None:
+            np.save(tmp / "context_embeddings.npy", data.context_embeddings)
         manifest = {**asdict(data.manifest), "files": _file_records(tmp), "counts": _counts(data)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         version = folder / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -364,7 +370,7 @@ def _check_counts(data: IndexData, version: Path, name: str) -> None:
         raise _damaged(name, f"the parts of {version} disagree: {wrong}")
     if found["chunks"] != found["embedding_rows"] or found["chunks"] != found["faiss_vectors"] or found["chunks"] != found["bm25_documents"]:
         raise _damaged(name, f"the parts of {version} hold different numbers of chunks")
-    if found.get("sentence_embedding_rows", found["sentences"]) != found["sentences"]:
+    if any(found.get(rows, found["sentences"]) != found["sentences"] for rows in ("sentence_embedding_rows", "context_embedding_rows")):
         raise _damaged(name, f"the sentences of {version} and their vectors disagree")
 
 
@@ -386,7 +392,7 @@ def load(name: str = DEFAULT_INDEX, model: str | None = None, chunking: dict | N
         check_compatible(manifest, name, model, chunking, quantize=quantize)
     verify_files(version, manifest, name)
     embeddings = _parse(version, name, "embeddings.npy", np.load)
-    sentence_file = "sentence_embeddings.npy"
+    sentence_file, context_file = "sentence_embeddings.npy", "context_embeddings.npy"
     data = IndexData(
         manifest=manifest,
         documents={
@@ -398,6 +404,7 @@ def load(name: str = DEFAULT_INDEX, model: str | None = None, chunking: dict | N
         bm25=_parse(version, name, "bm25", Bm25Index.load),
         sentences=_parse(version, name, "sentences.jsonl", lambda p: [SentenceSpan(**row) for row in _read_jsonl(p)]),
         sentence_embeddings=_parse(version, name, sentence_file, np.load) if sentence_file in manifest.files else None,
+        context_embeddings=_parse(version, name, context_file, np.load) if context_file in manifest.files else None,
     )
     _check_counts(data, version, name)
     return data

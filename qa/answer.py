@@ -121,9 +121,13 @@ class Answerer:
         translations = self.bridge.translations(question, self.sentences.korean_words(pool)) if lang == "en" else {}
         named = [translations[name] for name in english_names(question) if name in translations] if quantity is not None else []
         # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
-        # as a passage too, the question chooses its translation more often than as a query.
+        # as a passage too, the question chooses its translation more often than as a query. It reads
+        # sentences alone, not in their context windows: its cross-lingual cosines to a three-sentence
+        # Korean window separate answerable from unanswerable and right from wrong less well (README "Answers").
         choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
-        candidates = self.sentences.score(vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector)
+        candidates = self.sentences.score(
+            vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector, in_place=lang != "en"
+        )
         near = "\n".join(hit.chunk.text for hit in pool)
         sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), near, named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)

@@ -1,8 +1,11 @@
 """Candidate sentences for an answer: how close each is to the question (relevance, which confidence
 reads) and how well it answers it (choice, which picks the quoted sentences).
 
-Sentence embeddings were computed at index time, so scoring a question's candidates costs one
-matrix-vector product; Kiwi morphemes and names of every sentence are computed once per loaded index.
+Each sentence was embedded at index time twice, alone and with its neighbours in the paragraph (its
+context window), so scoring a question's candidates costs two dot products each; Kiwi morphemes and
+names of every sentence are computed once per loaded index. A Korean question reads a sentence in
+place (mostly its window's cosine): a sentence whose subject or time lies in the sentence before
+("이때 신설된 …") scores with it.
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
 passage about it), the question's own names and numbers, a name when the question asks for one, and
 a definition when it asks what a term stands for. The weights are fitted on the report's question set
@@ -25,9 +28,12 @@ from reportqa.ingest.types import Chunk
 from reportqa.qa.intent import NAME_TAGS, Intent
 from reportqa.qa.quantity import Quantity
 
-# A sentence's relevance: cosine to the question, plus this much per unit of
+# A sentence's relevance: its cosine to the question read in place, plus this much per unit of
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
+# Read in place: this share of the cosine is its context window's (the sentence with its neighbours
+# in the paragraph, embedded at index time), the rest its own (swept: README "Answers", round 6).
+CONTEXT_SHARE = 0.7
 # A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
 NUMBER_BONUS = 0.08
 # A name in more than this share of the index's sentences ("일본") names no particular thing.
@@ -98,6 +104,15 @@ class SentenceTable:
         for row, span in enumerate(data.sentences):
             self._rows_by_doc.setdefault(span.doc_id, []).append(row)
 
+    def cosine(self, row: int, vector: np.ndarray, in_place: bool = True) -> float:
+        """The sentence's cosine to `vector`, read in place: mostly its context window's, so a sentence
+        that answers only with its neighbour ("이때 신설된 교통카드가 티머니 교통카드다.") scores with it.
+        Its own cosine alone when not `in_place` or when the index has no context vectors."""
+        own = float(self.data.sentence_embeddings[row] @ vector)
+        if not in_place or self.data.context_embeddings is None:
+            return own
+        return (1.0 - CONTEXT_SHARE) * own + CONTEXT_SHARE * float(self.data.context_embeddings[row] @ vector)
+
     def text(self, row: int) -> str:
         span = self.data.sentences[row]
         return self.data.documents[span.doc_id].text[span.start : span.end]
@@ -160,11 +175,13 @@ class SentenceTable:
         rows = {r for hit in hits for r in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)}
         return {w for r in rows for w in self.facts[r].tokens if _HANGUL_WORD.fullmatch(w)}
 
-    def candidate(self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str], behind: float = 0.0) -> Candidate:
-        """Relevance of one sentence: cosine to the question plus lexical overlap."""
+    def candidate(
+        self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str], behind: float = 0.0, in_place: bool = True
+    ) -> Candidate:
+        """Relevance of one sentence: its cosine to the question (read in place unless told not to), plus lexical overlap."""
         span = self.data.sentences[row]
         tokens = self.facts[row].tokens
-        dense = float(self.data.sentence_embeddings[row] @ vector)
+        dense = self.cosine(row, vector, in_place)
         lexical = _share(wanted, tokens, wanted)
         score = dense + LEXICAL_WEIGHT * lexical
         novelty = len(tokens - wanted) / len(tokens) if tokens and wanted else 1.0
@@ -180,13 +197,16 @@ class SentenceTable:
         weights: ChoiceWeights = ChoiceWeights(),
         translated: Collection[str] = (),
         choice_vector: np.ndarray | None = None,
+        in_place: bool = True,
     ) -> list[Candidate]:
         """Every sentence of the hits' chunks, best choice first; a sentence in two chunks is cited from the better-ranked.
 
         `translated`: Korean words an English question's words translate to (qa/bridge.py); they count in
         the lexical overlap for choice only, so confidence keeps reading what the question itself shares.
         `choice_vector`: another embedding of the question whose cosines choose instead of `vector`'s
-        (an English question embedded as a passage, qa/answer.py); relevance still reads `vector`."""
+        (an English question embedded as a passage, qa/answer.py); relevance still reads `vector`.
+        `in_place`: read each sentence with its context window (`cosine`); an English question reads
+        sentences alone (qa/answer.py)."""
         wanted = set(question_tokens)
         top = max((hit.score for hit in hits), default=0.0)
         seen: dict[int, Candidate] = {}
@@ -194,7 +214,7 @@ class SentenceTable:
             behind = 1.0 - hit.score / top if top > 0 else 0.0
             for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
                 if row not in seen:
-                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, behind)
+                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, behind, in_place)
         candidates = list(seen.values())
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]

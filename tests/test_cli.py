@@ -172,6 +172,19 @@ def test_index_reports_what_it_embedded_and_reused(report_index: store.IndexData
     assert out.startswith("Indexed 1 document(s)") and "(0 embedded, 1 unchanged)" in out
 
 
+def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_reportqa_index(home: Path, tmp_path: Path) -> None:
+    report = tmp_path / "note.txt"
+    report.write_text("도쿄의 한 금속 가공 회사는 2019년에 새로운 공장을 세웠다. 이 회사는 정밀 부품을 유럽에 수출한다.\n", encoding="utf-8")
+    assert run("index", "--index", "older", str(report))[0] == 0
+    manifest = store.index_folder("older") / (store.index_folder("older") / "CURRENT").read_text().strip() / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(f'"format_version": {store.FORMAT_VERSION}', '"format_version": 2'), encoding="utf-8")
+    code, _, err = run("search", "금속 가공 회사", "--index", "older")
+    assert code == 1 and "has format 2" in err and "reportqa index --index older" in err
+    code, out, _ = run("index", "--index", "older", str(report))
+    assert code == 0 and "(1 embedded, 0 unchanged)" in out
+    assert run("search", "금속 가공 회사", "--index", "older")[0] == 0
+
+
 def test_eval_human_output_and_a_new_folder_per_run(report_index: store.IndexData, home: Path, tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text(

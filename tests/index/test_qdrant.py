@@ -91,6 +91,7 @@ def test_loads_the_same_chunks_and_sentences(embedded_searcher: Searcher, qdrant
     assert [c.id for c in qdrant_searcher.data.chunks] == [c.id for c in searcher.data.chunks]
     assert qdrant_searcher.data.sentences == searcher.data.sentences
     assert np.allclose(qdrant_searcher.data.sentence_embeddings, searcher.data.sentence_embeddings, atol=1e-6)
+    assert np.allclose(qdrant_searcher.data.context_embeddings, searcher.data.context_embeddings, atol=1e-6)
     assert qdrant_searcher.data.documents == searcher.data.documents
 
 

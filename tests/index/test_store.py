@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from reportqa.errors import IndexMismatch, IndexMissing, UnreadableDocument
 from reportqa.index import store
-from reportqa.index.build import build_index
+from reportqa.index.build import build_index, context_windows
 from reportqa.index.dense import DenseIndex, build_faiss
 from reportqa.index.embedder import Embedder
 from reportqa.index.search import Searcher
@@ -35,6 +35,21 @@ def test_manifest_records_model_chunking_and_hashes(report_index: store.IndexDat
     assert manifest.model == "intfloat/multilingual-e5-small" and manifest.dim == 384
     assert manifest.chunking == asdict(ChunkingConfig())
     assert len(manifest.documents[REPORT.name]) == 64  # sha256 hex
+
+
+def test_each_sentence_is_also_embedded_with_its_neighbours_in_the_paragraph(report_index: store.IndexData, embedder: Embedder) -> None:
+    document = report_index.documents[REPORT.name]
+    spans = [s for s in report_index.sentences if s.doc_id == REPORT.name]
+    windows = context_windows(document, spans)
+    assert report_index.context_embeddings.shape == report_index.sentence_embeddings.shape == (len(spans), 384)
+    for row, (span, window) in enumerate(zip(spans, windows)):
+        sentence = document.text[span.start : span.end]
+        assert sentence in window
+        assert "\n\n" not in window.strip()  # never across a paragraph break
+    # A sentence inside a paragraph is read with the one before and the one after it.
+    middle = next(i for i in range(1, len(spans) - 1) if windows[i].startswith(document.text[spans[i - 1].start : spans[i - 1].end]) and windows[i].endswith(document.text[spans[i + 1].start : spans[i + 1].end]))
+    np.testing.assert_allclose(report_index.context_embeddings[middle], embedder.embed_passages([windows[middle]])[0], atol=1e-4)
+    np.testing.assert_array_equal(store.load().context_embeddings, report_index.context_embeddings)
 
 
 def test_cleaned_text_is_saved_for_citations_in_context(report_index: store.IndexData) -> None:
