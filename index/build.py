@@ -93,8 +93,8 @@ def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocum
 
 def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[str]:
     """Each sentence with the sentences just before and after it in its paragraph: what it says in
-    place. "이때 신설된 교통카드가 티머니 교통카드다." answers a question about the reform that created
-    the card only together with the sentence before it, which names the reform."""
+    place. "그의 본명은 … 이며, 잉글랜드 버밍엄에서 1979년에 태어났다." tells whose birth only together
+    with the sentence before it, which names 미스터 허드슨."""
     text = document.text
     joined = [not PARAGRAPH_BREAK.search(text[a.end : b.start]) for a, b in zip(sentences, sentences[1:])]
     windows = []

@@ -5,7 +5,7 @@ Each sentence was embedded at index time twice, alone and with its neighbours in
 context window), so scoring a question's candidates costs two dot products each; Kiwi morphemes and
 names of every sentence are computed once per loaded index. A Korean question reads a sentence in
 place (mostly its window's cosine): a sentence whose subject or time lies in the sentence before
-("이때 신설된 …") scores with it.
+("그의 본명은 … 1979년에 태어났다.") scores with it.
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
 passage about it), the question's own names and numbers, a name when the question asks for one, and
 a definition when it asks what a term stands for. The weights are fitted on the report's question set
@@ -106,7 +106,7 @@ class SentenceTable:
 
     def cosine(self, row: int, vector: np.ndarray, in_place: bool = True) -> float:
         """The sentence's cosine to `vector`, read in place: mostly its context window's, so a sentence
-        that answers only with its neighbour ("이때 신설된 교통카드가 티머니 교통카드다.") scores with it.
+        that answers only with its neighbour ("그의 본명은 … 1979년에 태어났다.") scores with it.
         Its own cosine alone when not `in_place` or when the index has no context vectors."""
         own = float(self.data.sentence_embeddings[row] @ vector)
         if not in_place or self.data.context_embeddings is None:
