@@ -36,6 +36,17 @@ def built_quantize(name: str) -> str | None:
         return None
 
 
+def _older_format(name: str) -> bool:
+    """Is the index of a format this reportqa does not read? (Other damage is for `store.load` to report.)"""
+    try:
+        store.read_manifest(name)
+    except IndexMismatch:
+        return True
+    except IndexDamaged:
+        return False
+    return False
+
+
 def builder_embedder(name: str, model: str | None = None, quantize: str | None = None) -> Embedder:
     """The embedder that (re)builds index `name`: `quantize` when given ("none": float32), else the
     weights the index already has, so adding a document never re-embeds the others differently."""
@@ -52,7 +63,8 @@ def open_searcher(
     chunking: ChunkingConfig | None = ChunkingConfig(),
     qdrant: QdrantTarget | None = None,
 ) -> Searcher:
-    """Load index `name` for `model` (refusing another chunking); the default index is built when absent.
+    """Load index `name` for `model` (refusing another chunking); the default index is built when absent,
+    and rebuilt when an older reportqa made it (the app and the CLI keep working after an upgrade).
 
     Questions are embedded with the weights the index was built with (float32, or int8 after
     `reportqa index --quantize int8`). With `qdrant`, the index is the collection there (built by
@@ -64,10 +76,14 @@ def open_searcher(
 
         engine = QdrantStore(qdrant, name, model or DEFAULT_MODEL, expected)
         return Searcher(engine.data, load_embedder(model, quantize=engine.manifest.quantize), fusion, store=engine)
+    builds_default = build_if_missing and name == store.DEFAULT_INDEX
     if not store.exists(name):
-        if not (build_if_missing and name == store.DEFAULT_INDEX):
+        if not builds_default:
             raise IndexMissing(f"no index named {name!r}; build it: {store.rebuild_hint(name)}")
         notify(f"No index yet: building the index of {default_corpus()} (first use)…")
+        build_default(model)
+    elif builds_default and _older_format(name):
+        notify(f"The index was made by an older reportqa: rebuilding the index of {default_corpus()} and your added documents…")
         build_default(model)
     quantize = built_quantize(name)
     data = store.load(name, model=model or DEFAULT_MODEL, chunking=expected, quantize=quantize)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
 from reportqa.index import store
@@ -183,6 +184,16 @@ def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_reportqa_index(h
     code, out, _ = run("index", "--index", "older", str(report))
     assert code == 0 and "(1 embedded, 0 unchanged)" in out
     assert run("search", "금속 가공 회사", "--index", "older")[0] == 0
+
+
+def test_a_default_index_of_an_older_format_is_rebuilt_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORTQA_HOME", str(tmp_path / "home"))
+    assert run("index")[0] == 0
+    manifest = store.index_folder() / (store.index_folder() / "CURRENT").read_text().strip() / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(f'"format_version": {store.FORMAT_VERSION}', '"format_version": 2'), encoding="utf-8")
+    code, out, err = run("search", "사바에시", "--json")
+    assert code == 0 and err.startswith("The index was made by an older reportqa: rebuilding") and json.loads(out)["hits"]
+    assert store.read_manifest().format_version == store.FORMAT_VERSION
 
 
 def test_eval_human_output_and_a_new_folder_per_run(report_index: store.IndexData, home: Path, tmp_path: Path) -> None:
