@@ -41,7 +41,7 @@ class AnswerConfig:
     margin: float = 0.02  # a sentence joins a single answer when it is chosen within this of the best
     place_margin: float = 0.1  # …or within this, when it sits in the best sentence's paragraph
     list_margin: float = 0.04  # a list answer needs a second place whose best sentence is within this of the best
-    section_margin: float = 0.1  # …and its items are the best place's section's places within this of the best
+    section_margin: float = 0.15  # …and its items are the best place's section's places within this of the best (round 6)
     restating: float = 0.2  # a best sentence whose share of words the question lacks is at most this brings its neighbour
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
