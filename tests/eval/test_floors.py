@@ -10,6 +10,8 @@ accuracy 0.911 (ko 0.940, en 0.862), fact coverage 0.918, citation precision 0.7
 precision 1.00, recall 0.714 (10 of 14); floors one question or so below. 2026-12-06, round 4
 (retrieval cost, restating sentences, English words bridged to Korean): answer accuracy 0.937 (ko
 0.940, en 0.931), citation precision 0.815, abstention precision 1.00, recall 0.786 (11 of 14).
+Round 6 (sentences read in place): answer accuracy 0.949 (ko 0.960, en 0.931), citation precision
+0.824; overall and Korean floors raised to two questions or so below.
 """
 from __future__ import annotations
 
@@ -38,8 +40,8 @@ def test_english_questions_are_served_by_the_hybrid(eval_result: EvalResult) -> 
 
 def test_answer_floors(answered_result: EvalResult) -> None:
     answers = answered_result.summary()["answers"]
-    assert answers["answer_accuracy"] >= 0.90
-    assert answers["answer_accuracy[ko]"] >= 0.90 and answers["answer_accuracy[en]"] >= 0.86
+    assert answers["answer_accuracy"] >= 0.92
+    assert answers["answer_accuracy[ko]"] >= 0.92 and answers["answer_accuracy[en]"] >= 0.86
     assert answers["refused_answerable"] == 0.0
     assert answers["fact_coverage"] >= 0.88
     assert answers["citation_precision"] >= 0.78
