@@ -43,7 +43,7 @@ def _older_format(name: str) -> bool:
     except IndexMismatch:
         return True
     except IndexDamaged:
-        return False
+        pass
     return False
 
 
