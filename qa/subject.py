@@ -1,5 +1,7 @@
 """Keep the subject: a quoted sentence that refers back ("이 회사는", "동사는", "그는", "it") gets the earlier
-sentence naming what it refers to, so the answer says which company it means."""
+sentence naming what it refers to, so the answer says which company it means. A field, a market or a
+product pointed at ("이 분야는 시장규모 자체가 크지 않고 …") is a subject too: the reader cannot tell
+which field without the sentence before (round 7)."""
 from __future__ import annotations
 
 import re
@@ -12,7 +14,7 @@ from reportqa.qa.evidence import Candidate, SentenceTable
 
 _CONNECTIVE = r"(또한|한편|특히|그리고|게다가|실제로|이후|현재|최근|이를 통해|이를 바탕으로|이에 따라|이로써)?\s*,?\s*"
 _REFERS_BACK_KO = re.compile(
-    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?|그녀?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
+    "^" + _CONNECTIVE + r"((이|그|동|해당|같은)\s?(회사|기업|업체|곳|지역|도시|단체|기관|인물|분야|산업|제품|기술|사업|시장|과정|제도|정책|방식)(들)?|(이들|그들)(\s?(회사|기업|업체|곳|지역|도시))?|그녀?)(은|는|이|가|의|도|에서|에게|으로|로)\s"
     r"|^" + _CONNECTIVE + r"(同社|동사)"
 )
 _REFERS_BACK_EN = re.compile(r"^(it|its|they|their|he|his|she|her|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)

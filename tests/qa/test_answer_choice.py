@@ -52,6 +52,13 @@ def test_the_subject_of_a_referring_sentence_is_quoted_and_highlighted(answerer:
     assert "이 회사는 제약 분야에서 축적한 분체 기술을 활용하고 있다" in quoted and "파우텍사" in quoted
 
 
+def test_a_sentence_pointing_back_at_a_field_comes_with_the_sentence_naming_it(answerer: Answerer) -> None:
+    """"이 분야는 시장규모 자체가 크지 않고 …" says which field only with the sentence before (나믹스's solar-cell paste)."""
+    answer = answerer.answer("나믹스 말고 태양전지 분야에 진출한 중소기업으로는 어떤 곳들이 있나?")
+    spans = [s for s in answer.quoted if "이 분야는 시장규모" in s]
+    assert spans and all("전극제" in s for s in spans)
+
+
 def test_list_items_are_never_a_section_introduction_or_summary(answerer: Answerer, set_answers: list) -> None:
     table = answerer.sentences
     for question, answer in set_answers:
