@@ -45,6 +45,12 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def llm_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--llm-url` and `--llm-model`: an OpenAI-compatible endpoint that writes the answer, or finds none."""
+    f = click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")(f)
+    return click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")(f)
+
+
 def quantize_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option("--quantize", type=click.Choice(["int8", "none"]), default=None, help=help_text)
 
@@ -220,8 +226,7 @@ def search(
 
 @main.command()
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
-@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
-@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@llm_options
 @question_options
 def ask(
     question: str | None,
@@ -254,8 +259,7 @@ def ask(
 @main.command()
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
 @click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
-@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
-@click.option("--llm-model", default=None, help="Model name for the endpoint (or REPORTQA_LLM_MODEL).")
+@llm_options
 @index_option
 @model_option
 @_fail_cleanly
@@ -404,6 +408,7 @@ def serve(
 @click.option("--unit", type=click.Choice(["chunk", "passage", "article"]), default=None, help="Benchmark: paragraphs chunked (default), whole, or joined per article.")
 @click.option("--articles", type=int, default=None, help="Benchmark: keep only the first N articles.")
 @click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
+@llm_options
 @index_option
 @model_option
 @quantize_option("Benchmark: model weights, int8 or none (float32, the default). A question set uses its index's.")
@@ -422,6 +427,8 @@ def eval_command(
     unit: str | None,
     articles: int | None,
     answer_articles: int | None,
+    llm_url: str | None,
+    llm_model: str | None,
     index_name: str,
     model: str | None,
     quantize: str | None,
@@ -433,6 +440,8 @@ def eval_command(
 
     chosen, cutoffs = parse_modes(modes), parse_cutoffs(ks)
     if benchmark is not None:
+        if llm_url is not None:
+            raise ReportQAError("--llm-url answers a question set through the LLM; a benchmark is answered extractively")
         embedder = load_embedder(model, quantize=_weights(quantize))
         _benchmark(benchmark, chosen, limit, unit, articles, embedder, as_json, answer_articles)
         return
@@ -442,8 +451,10 @@ def eval_command(
     from reportqa.eval.report import summary_table
     from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
+    from reportqa.qa.llm import LlmConfig
 
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant))
+    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
+    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
     run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
         _echo_json(run.result.summary())

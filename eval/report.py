@@ -109,6 +109,7 @@ def _answers_section(summary: dict) -> list[str]:
         "citation_precision": "share of citations, pooled over answerable questions, whose excerpt holds an evidence quote",
         "abstention_precision": "of the questions the answerer declined, the share that were truly unanswerable",
         "abstention_recall": "of the unanswerable questions, the share the answerer declined",
+        "by_llm": "share of questions the LLM answered or found unanswered (0 without --llm-url, or when it failed)",
         "p50_ms": "median time to answer one question, in milliseconds",
     }
     rows = [[name, text, fmt(answers[name], 1 if name == "p50_ms" else 3)] for name, text in help_lines.items()]

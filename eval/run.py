@@ -76,6 +76,7 @@ class AnswerRecord:
     fact_coverage: float | None
     answer_accuracy: float | None = None  # do the quoted sentences hold the evidence (metrics.answer_accuracy)
     confidence: float | None = None  # the answerer's, kept so an abstention miss shows how near the threshold it was
+    method: str = "extractive"  # "llm" when the LLM's answer (or its finding no answer) was kept
 
 
 @dataclass
@@ -170,6 +171,7 @@ def answer_summary(answers: list[AnswerRecord]) -> dict[str, float | None]:
         "citation_precision": metrics.precision([c["holds_evidence"] for a in answerable for c in a.citations]),
         "abstention_precision": precision,
         "abstention_recall": recall,
+        "by_llm": metrics.precision([a.method == "llm" for a in answers]),
         "p50_ms": metrics.percentile([a.latency_ms for a in answers], 50),
     }
 
@@ -238,6 +240,7 @@ def _answer_one(answer_fn: AnswerFn, q: Question) -> AnswerRecord:
         fact_coverage=metrics.fact_coverage(answer.text, q.answer_facts) if q.answerable else None,
         answer_accuracy=metrics.answer_accuracy(answer.quoted, q.evidence, q.type == "list") if q.answerable else None,
         confidence=round(answer.confidence, 4),
+        method=answer.method,
     )
 
 

@@ -287,13 +287,24 @@ class Answerer:
         return None if row is None else moved_to(table, place, row)
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
-        """The LLM's answer when it cites valid excerpts; otherwise the extractive one with a notice."""
+        """The LLM's answer when it cites valid excerpts; an abstention when it finds no answer in them
+        (it reads what the sentences say, which similarity cannot); otherwise the extractive one with a notice."""
         assert self.llm is not None
         try:
             raw = llm_client.complete(self.llm, llm_client.build_messages(extractive.question, excerpts, extractive.lang))
         except LlmUnavailable as error:
             log.warning("%s", error)
             return replace(extractive, notice=f"LLM unavailable ({error}); showing the extractive answer.")
+        if llm_client.declines(raw):
+            return replace(
+                extractive,
+                text=NOT_COVERED[extractive.lang],
+                answerable=False,
+                confidence=0.0,
+                citations=[],
+                method="llm",
+                notice="The LLM found no answer in the excerpts.",
+            )
         text, cited = llm_client.keep_valid_citations(raw, len(excerpts))
         if not cited:
             return replace(extractive, notice="The LLM answer cited no excerpt; showing the extractive answer.")

@@ -1,7 +1,10 @@
 """Optional generation through an OpenAI-compatible chat endpoint (Ollama, llama.cpp, vLLM …).
 
 The model sees only the numbered excerpts and must cite them as [n]; the caller
-keeps what is verifiable and falls back to the extractive answer otherwise.
+keeps what is verifiable and falls back to the extractive answer otherwise. The model is also the
+reader the extractive step lacks: it is asked to reply NOT_COVERED when the excerpts do not answer,
+and the caller then abstains ("DeNA가 소유한 프로야구팀의 이름은?" finds a sentence naming DeNA and its
+team, but not the team's name).
 """
 from __future__ import annotations
 
@@ -15,6 +18,10 @@ from dataclasses import dataclass
 from reportqa.errors import LlmUnavailable
 from reportqa.ingest.types import Chunk
 from reportqa.qa.types import CITATION_MARKER
+
+
+DECLINE_WORD = "NOT_COVERED"  # the model's whole reply when the excerpts do not answer
+_DECLINES = re.compile(rf"^\W*{DECLINE_WORD}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def build_messages(question: str, excerpts: list[Chunk], lang: str) -> list[dict
     system = (
         "You answer questions about a report using only the numbered excerpts given. "
         "End every sentence with the number of the excerpt that supports it, like [1]. "
-        "If the excerpts do not answer the question, say so. "
+        f"If the excerpts do not answer the question, reply with only the word {DECLINE_WORD}. "
         f"Answer in {language}, in at most four sentences."
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": f"Excerpts:\n{numbered}\n\nQuestion: {question}"}]
@@ -73,6 +80,11 @@ def complete(config: LlmConfig, messages: list[dict]) -> str:
         raise LlmUnavailable(f"the LLM at {config.endpoint} failed: {error}") from error
     except (ValueError, KeyError, IndexError, TypeError) as error:
         raise LlmUnavailable(f"the LLM at {config.endpoint} sent an unexpected reply") from error
+
+
+def declines(reply: str) -> bool:
+    """Does the reply say the excerpts do not answer (NOT_COVERED, maybe quoted or followed by a reason)?"""
+    return bool(_DECLINES.match(reply))
 
 
 def keep_valid_citations(text: str, count: int) -> tuple[str, list[int]]:

@@ -113,9 +113,9 @@ def test_answer_metrics(answered: EvalResult) -> None:
     by = [name for name in answers if name.startswith("answer_accuracy[")]
     assert by == [f"answer_accuracy[{v}]" for v in ("en", "ko", "factoid", "how", "list", "number", "why")]
     assert [n for n in answers if n not in by] == [
-        "answer_accuracy", "refused_answerable", "fact_coverage", "citation_precision", "abstention_precision", "abstention_recall", "p50_ms"
+        "answer_accuracy", "refused_answerable", "fact_coverage", "citation_precision", "abstention_precision", "abstention_recall", "by_llm", "p50_ms"
     ]
-    assert answers["refused_answerable"] == 0.0
+    assert answers["refused_answerable"] == 0.0 and answers["by_llm"] == 0.0
     # quoting the whole top chunk holds the evidence exactly when that chunk does (lists: per quote)
     assert answers["answer_accuracy[number]"] == pytest.approx(
         sum(a.citations[0]["holds_evidence"] for a in answered.answers if a.type == "number") / sum(a.type == "number" for a in answered.answers)

@@ -6,26 +6,35 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from reportqa.cli import main
+from reportqa.index.store import IndexData
 from reportqa.qa.answer import Answerer
+from reportqa.qa.compose import NOT_COVERED
 from reportqa.qa.llm import LlmConfig
 
 QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
 
 
 class FakeChat(BaseHTTPRequestHandler):
-    """Answers /v1/chat/completions with whatever the test put in `server.reply` (or sleeps)."""
+    """Answers /v1/chat/completions with whatever the test put in `server.reply` (or sleeps); a callable
+    reply is given the prompt's question."""
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers["Content-Length"])
-        self.server.requests.append(json.loads(self.rfile.read(length)))
+        request = json.loads(self.rfile.read(length))
+        self.server.requests.append(request)
         if self.path != "/v1/chat/completions":
             self.send_error(404)
             return
         if self.server.delay:
             time.sleep(self.server.delay)
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.server.reply}}]}).encode()
+        reply = self.server.reply
+        content = reply(request["messages"][1]["content"].rsplit("Question: ", 1)[1]) if callable(reply) else reply
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -91,6 +100,39 @@ def test_unreachable_server_falls_back(answerer: Answerer) -> None:
     dead = Answerer(answerer.searcher, answerer.config, LlmConfig(url="http://127.0.0.1:9/v1", timeout=1.0))
     answer = dead.answer(QUESTION)
     assert answer.method == "extractive" and answer.notice and "failed" in answer.notice
+
+
+@pytest.mark.parametrize("reply", ["NOT_COVERED", "**NOT_COVERED** — the excerpts say DeNA owns a team, not what it is called."])
+def test_the_llm_finding_no_answer_in_the_excerpts_makes_the_answer_abstain(answerer: Answerer, server: ThreadingHTTPServer, reply: str) -> None:
+    """The extractive step answers this at high confidence from a sentence naming DeNA and its team;
+    the LLM reads that the team's name is not there, and the answer abstains."""
+    question = "DeNA가 소유한 프로야구팀의 이름은?"
+    assert answerer.answer(question).answerable
+    server.reply = reply
+    answer = llm_answerer(answerer, server).answer(question)
+    assert not answer.answerable and answer.citations == [] and answer.method == "llm"
+    assert answer.text == NOT_COVERED["ko"] and answer.notice == "The LLM found no answer in the excerpts."
+    assert "reply with only the word NOT_COVERED" in server.requests[0]["messages"][0]["content"]
+
+
+def test_eval_scores_the_answers_the_llm_writes_or_declines(report_index: IndexData, server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    """`reportqa eval --llm-url`: the reader's abstentions count, and the summary says how many answers were the LLM's."""
+    questions = tmp_path / "llm.jsonl"
+    rows = [
+        {"id": "a", "question": QUESTION, "evidence": ["일본 안경테 생산의 96%"], "answer_facts": ["96%"]},
+        {"id": "u1", "question": "DeNA가 소유한 프로야구팀의 이름은?", "answerable": False},
+        {"id": "u2", "question": "What was Toyota's operating profit in 2015?", "answerable": False},
+    ]
+    questions.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    server.reply = lambda question: "NOT_COVERED" if "DeNA" in question else "사바에시는 일본 안경테의 96%를 생산한다 [1]."
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    result = CliRunner().invoke(main, ["eval", "--set", str(questions), "--modes", "hybrid", "--json", "--llm-url", url])
+    assert result.exit_code == 0, result.stderr
+    answers = json.loads(result.stdout)["answers"]
+    assert answers["abstention_recall"] == 1.0 and answers["refused_answerable"] == 0.0
+    assert answers["answer_accuracy"] == 1.0
+    assert answers["by_llm"] == 2 / 3  # Toyota's question is refused before the LLM is asked
+    assert not any("Toyota" in request["messages"][1]["content"] for request in server.requests)
 
 
 def test_unanswerable_question_never_reaches_the_llm(answerer: Answerer, server: ThreadingHTTPServer) -> None:
