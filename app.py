@@ -429,6 +429,7 @@ def launch(
     index_name: str = store.DEFAULT_INDEX,
     model: str | None = None,
     llm_url: str | None = None,
+    llm_model: str | None = None,
     block: bool = True,
     read_only: bool | None = None,
     qdrant: QdrantTarget | None = None,
@@ -436,7 +437,7 @@ def launch(
     """Serve the chat on index `index_name` (in Qdrant with `qdrant`); with block=False return at once (tests), then close() it.
 
     `read_only` (by default: when shared) hides adding and removing documents."""
-    engine = Engine(index_name, model, LlmConfig.from_env(llm_url), qdrant)
+    engine = Engine(index_name, model, LlmConfig.from_env(llm_url, llm_model), qdrant)
     demo = build_app(engine, share if read_only is None else read_only)
     demo.launch(
         server_name=host,

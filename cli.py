@@ -374,7 +374,7 @@ def documents_remove(document_id: str, model: str | None) -> None:
     default=None,
     help="Hide adding and removing documents (default: on with --share, off without).",
 )
-@click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")
+@llm_options
 @index_option
 @model_option
 @_fail_cleanly
@@ -385,6 +385,7 @@ def serve(
     share: bool,
     read_only: bool | None,
     llm_url: str | None,
+    llm_model: str | None,
     index_name: str,
     model: str | None,
     qdrant: QdrantTarget | None,
@@ -392,7 +393,7 @@ def serve(
     """Start the chat in the browser (builds the default index on first start)."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, read_only=read_only, qdrant=qdrant)
+    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, llm_model=llm_model, read_only=read_only, qdrant=qdrant)
 
 
 @main.command("eval")
