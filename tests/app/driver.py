@@ -26,10 +26,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(index_name: str, read_only: bool = False) -> Iterator[str]:
+def running_app(index_name: str, read_only: bool = False, llm_url: str | None = None) -> Iterator[str]:
     """The app of `index_name` served in this process (as `reportqa serve` runs it); yields its URL."""
     port = _free_port()
-    demo = launch(port=port, index_name=index_name, block=False, read_only=read_only)
+    demo = launch(port=port, index_name=index_name, block=False, read_only=read_only, llm_url=llm_url)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,51 +14,19 @@ from reportqa.qa.answer import Answerer
 from reportqa.qa.compose import NOT_COVERED
 from reportqa.qa.llm import LlmConfig
 
+from tests.fake_llm import fake_llm
+
 QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
-
-
-class FakeChat(BaseHTTPRequestHandler):
-    """Answers /v1/chat/completions with whatever the test put in `server.reply` (or sleeps); a callable
-    reply is given the prompt's question."""
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers["Content-Length"])
-        request = json.loads(self.rfile.read(length))
-        self.server.requests.append(request)
-        if self.path != "/v1/chat/completions":
-            self.send_error(404)
-            return
-        if self.server.delay:
-            time.sleep(self.server.delay)
-        reply = self.server.reply
-        content = reply(request["messages"][1]["content"].rsplit("Question: ", 1)[1]) if callable(reply) else reply
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except BrokenPipeError:  # the client gave up waiting: what the timeout test wants
-            pass
-
-    def log_message(self, *args: object) -> None:
-        """Quiet: the test output is not the place for access logs."""
 
 
 @pytest.fixture()
 def server() -> Iterator[ThreadingHTTPServer]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
-    httpd.requests, httpd.reply, httpd.delay = [], "", 0.0
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
+    with fake_llm() as httpd:
+        yield httpd
 
 
 def llm_answerer(answerer: Answerer, server: ThreadingHTTPServer, timeout: float = 5.0) -> Answerer:
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    return Answerer(answerer.searcher, answerer.config, LlmConfig(url=url, model="fake", timeout=timeout))
+    return Answerer(answerer.searcher, answerer.config, LlmConfig(url=server.url, model="fake", timeout=timeout))
 
 
 def test_valid_citations_are_kept_and_renumbered(answerer: Answerer, server: ThreadingHTTPServer) -> None:
@@ -125,8 +91,7 @@ def test_eval_scores_the_answers_the_llm_writes_or_declines(report_index: IndexD
     ]
     questions.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     server.reply = lambda question: "NOT_COVERED" if "DeNA" in question else "사바에시는 일본 안경테의 96%를 생산한다 [1]."
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    result = CliRunner().invoke(main, ["eval", "--set", str(questions), "--modes", "hybrid", "--json", "--llm-url", url])
+    result = CliRunner().invoke(main, ["eval", "--set", str(questions), "--modes", "hybrid", "--json", "--llm-url", server.url])
     assert result.exit_code == 0, result.stderr
     answers = json.loads(result.stdout)["answers"]
     assert answers["abstention_recall"] == 1.0 and answers["refused_answerable"] == 0.0
