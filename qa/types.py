@@ -73,4 +73,6 @@ class Answer:
             "answerable": self.answerable,
             "confidence": round(self.confidence, 4),
             "citations": [c.to_dict() for c in self.citations],
+            "method": self.method,
+            "notice": self.notice,
         }

@@ -41,8 +41,9 @@ def test_ask_json_shape(report_index: store.IndexData) -> None:
     code, out, _ = run("ask", "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?", "--json")
     assert code == 0
     payload = json.loads(out)
-    assert set(payload) == {"question", "answer", "answerable", "confidence", "citations"}
+    assert set(payload) == {"question", "answer", "answerable", "confidence", "citations", "method", "notice"}
     assert payload["answerable"] and "96%" in payload["answer"]
+    assert payload["method"] == "extractive" and payload["notice"] is None
     citation = payload["citations"][0]
     assert set(citation) == HIT_KEYS - {"rank"} | {"n", "highlight", "highlights"}
     start, end = citation["highlight"]

@@ -81,6 +81,15 @@ def test_the_llm_finding_no_answer_in_the_excerpts_makes_the_answer_abstain(answ
     assert "reply with only the word NOT_COVERED" in server.requests[0]["messages"][0]["content"]
 
 
+def test_ask_json_says_the_llm_declined(report_index: IndexData, server: ThreadingHTTPServer) -> None:
+    server.reply = "NOT_COVERED"
+    result = CliRunner().invoke(main, ["ask", "DeNA가 소유한 프로야구팀의 이름은?", "--json", "--llm-url", server.url])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert (payload["answerable"], payload["method"], payload["citations"]) == (False, "llm", [])
+    assert payload["notice"] == "The LLM found no answer in the excerpts."
+
+
 def test_eval_scores_the_answers_the_llm_writes_or_declines(report_index: IndexData, server: ThreadingHTTPServer, tmp_path: Path) -> None:
     """`reportqa eval --llm-url`: the reader's abstentions count, and the summary says how many answers were the LLM's."""
     questions = tmp_path / "llm.jsonl"
