@@ -132,11 +132,11 @@ def quotes_gold(answer: Answer, gold: GoldSpan, sentence: str = "") -> bool:
     paragraphs almost unchanged (an article's paragraphs about 2009 appear twice, one of them a few
     characters longer), and quoting the repeat says the same."""
     for citation in answer.citations:
-        for s, e in citation.highlights:
-            if citation.chunk.doc_id == gold.doc_id:
-                if citation.chunk.start + s <= gold.start and gold.end <= citation.chunk.start + e:
-                    return True
-            elif sentence and sentence in citation.chunk.text[s:e]:
+        same_paragraph = citation.chunk.doc_id == gold.doc_id
+        for span, quoted in zip(citation.document_spans(), citation.sentences):
+            if same_paragraph and span[0] <= gold.start and gold.end <= span[1]:
+                return True
+            if not same_paragraph and sentence and sentence in quoted:
                 return True
     return False
 

@@ -15,7 +15,7 @@ from reportqa.index.embedder import Embedder
 from reportqa.index.protocol import StoreWriter
 from reportqa.index.store import IndexData, Manifest, SentenceSpan
 from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-from reportqa.ingest.korean import PARAGRAPH_BREAK, sentence_spans
+from reportqa.ingest.korean import one_paragraph, sentence_spans
 from reportqa.ingest.load import iter_sources, load_document
 from reportqa.ingest.types import Chunk, Document
 
@@ -96,7 +96,7 @@ def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[s
     place. "그의 본명은 … 이며, 잉글랜드 버밍엄에서 1979년에 태어났다." tells whose birth only together
     with the sentence before it, which names 미스터 허드슨."""
     text = document.text
-    joined = [not PARAGRAPH_BREAK.search(text[a.end : b.start]) for a, b in zip(sentences, sentences[1:])]
+    joined = [one_paragraph(text, a.end, b.start) for a, b in zip(sentences, sentences[1:])]
     windows = []
     for i, sentence in enumerate(sentences):
         start = sentences[i - 1].start if i > 0 and joined[i - 1] else sentence.start

@@ -9,6 +9,12 @@ from kiwipiepy import Kiwi
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 
 
+def one_paragraph(text: str, end: int, start: int) -> bool:
+    """Do a sentence ending at `end` and the next one starting at `start` share a paragraph (no blank
+    line between)? The index's context windows and the answer's paragraphs must agree on it."""
+    return not PARAGRAPH_BREAK.search(text[end:start])
+
+
 @lru_cache(maxsize=1)
 def kiwi() -> Kiwi:
     """One Kiwi per process: loading its model takes a second or two."""

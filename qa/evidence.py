@@ -23,7 +23,7 @@ import numpy as np
 from reportqa.index.store import IndexData
 from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
-from reportqa.ingest.korean import PARAGRAPH_BREAK, kiwi
+from reportqa.ingest.korean import kiwi, one_paragraph
 from reportqa.ingest.types import Chunk
 from reportqa.qa.intent import NAME_TAGS, Intent
 from reportqa.qa.quantity import Quantity
@@ -142,7 +142,7 @@ class SentenceTable:
             previous = self.data.sentences[row - 1] if row else None
             if previous is not None and (
                 previous.doc_id != span.doc_id
-                or PARAGRAPH_BREAK.search(self.data.documents[span.doc_id].text[previous.end : span.start])
+                or not one_paragraph(self.data.documents[span.doc_id].text, previous.end, span.start)
             ):
                 current += 1
             numbers.append(current)
