@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,8 +28,7 @@ from reportqa.eval.tables import answers_table, question_table
 from reportqa.index import store
 from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher
-from reportqa.index.types import MODES, Mode
-from reportqa.limits import clean_text
+from reportqa.limits import CHAT_CONCURRENCY, MODES, Mode, clean_text
 from reportqa.ingest.types import Document
 from reportqa.paths import data_home
 from reportqa.qa.answer import AnswerConfig, Answerer
@@ -50,9 +48,6 @@ EXAMPLES = [
     "타스크사는 어떤 제품을 만드나?",
     "그 회사는 어느 나라에 수출하나?",
 ]
-# Chats answered at once. The searcher is shared (query embedding takes a lock, the rest is
-# read-only numpy that releases the GIL); more than a few per core only adds memory, not speed.
-CHAT_CONCURRENCY = 4
 BUILDING_NOTE = "Building the index … (first start). The answer follows as soon as it is ready."
 LOADING_NOTE = "Loading the index …"
 
@@ -458,7 +453,5 @@ def launch(
 
 
 if __name__ == "__main__":
-    # `python app.py [options]` is `reportqa serve [options]`: one parser, click's.
-    from reportqa.cli import main
-
-    main(["serve", *sys.argv[1:]])
+    # `python app.py` serves the default chat; `reportqa serve --help` lists the options.
+    launch()

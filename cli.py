@@ -1,21 +1,28 @@
-"""The `reportqa` command: a thin shell over ingest, index, qa, eval and the app."""
+"""The `reportqa` command: a thin shell over ingest, index, qa, eval, the lab and the app.
+
+The heavy layers (torch and the model behind `index`, gradio behind `app`, the benchmarks in `lab`)
+are imported inside the commands that use them: `reportqa --help` answers in a tenth of a second,
+and `ask`, `search` and `chat` never load gradio or the lab.
+"""
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from reportqa.errors import EmptyQuestion, ReportQAError, as_user_error
-from reportqa.index.types import MODES
+from reportqa.eval.questions import BatchItem, read_batch
+from reportqa.limits import MODES, clean_text
 
 if TYPE_CHECKING:
-    from reportqa.eval.questions import BatchItem
     from reportqa.index.embedder import Embedder
     from reportqa.index.qdrant_store import QdrantTarget
+    from reportqa.index.search import Searcher
     from reportqa.ingest.types import Chunk
 
 
@@ -86,8 +93,38 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 
+@dataclass(frozen=True)
+class Questions:
+    """What `search` and `ask` share: the questions asked (QUESTION or --batch), how, and of which index."""
+
+    items: list[BatchItem]
+    mode: str
+    as_json: bool
+    index_name: str
+    model: str | None
+    qdrant: QdrantTarget | None
+
+    def searcher(self) -> Searcher:
+        return _open_searcher(self.index_name, self.model, self.qdrant)
+
+
+def _open_searcher(index_name: str, model: str | None, qdrant: QdrantTarget | None = None) -> Searcher:
+    """The index, opened (the default one is built on first use, saying so on stderr)."""
+    from reportqa.index.api import open_searcher
+
+    return open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
+
+
 def question_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """What `search` and `ask` share: QUESTION or --batch, the mode, JSON output, the index and store."""
+    """QUESTION or --batch, the mode, JSON output, the index and store, passed on as one `Questions`."""
+
+    @wraps(f)
+    def wrapper(
+        *args: Any, question: str | None, batch: Path | None, mode: str, as_json: bool, index_name: str, model: str | None,
+        qdrant: QdrantTarget | None, **kwargs: Any,
+    ) -> Any:
+        return f(*args, questions=Questions(_questions(question, batch), mode, as_json, index_name, model, qdrant), **kwargs)
+
     for option in reversed(
         [
             click.argument("question", required=False),
@@ -100,8 +137,9 @@ def question_options(f: Callable[..., Any]) -> Callable[..., Any]:
             store_options,
         ]
     ):
-        f = option(f)
-    return f
+        wrapper = option(wrapper)
+    return wrapper
+
 
 def _echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False))
@@ -199,24 +237,11 @@ def index_command(
 @main.command()
 @click.option("-k", default=5, show_default=True, help="Number of passages.")
 @question_options
-def search(
-    question: str | None,
-    k: int,
-    mode: str,
-    batch: Path | None,
-    as_json: bool,
-    index_name: str,
-    model: str | None,
-    qdrant: QdrantTarget | None,
-) -> None:
+def search(questions: Questions, k: int) -> None:
     """Find the passages that answer QUESTION."""
-    from reportqa.index.api import open_searcher
-
-    items = _questions(question, batch)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
-    results = searcher.search_many([item.question for item in items], k=k, mode=mode)
-    for item, hits in zip(items, results):
-        if as_json:
+    results = questions.searcher().search_many([item.question for item in questions.items], k=k, mode=questions.mode)
+    for item, hits in zip(questions.items, results):
+        if questions.as_json:
             _echo_json({**_item_id(item), "question": item.question, "hits": [h.to_dict() for h in hits]})
             continue
         for hit in hits:
@@ -228,29 +253,15 @@ def search(
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
 @llm_options
 @question_options
-def ask(
-    question: str | None,
-    k: int | None,
-    mode: str,
-    batch: Path | None,
-    as_json: bool,
-    llm_url: str | None,
-    llm_model: str | None,
-    index_name: str,
-    model: str | None,
-    qdrant: QdrantTarget | None,
-) -> None:
+def ask(questions: Questions, k: int | None, llm_url: str | None, llm_model: str | None) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
-    from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
     from reportqa.qa.llm import LlmConfig
 
-    items = _questions(question, batch)
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
-    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
-    for item in items:
-        answer = answerer.conversation([*item.history, item.question], k=k, mode=mode)[-1]
-        if as_json:
+    answerer = Answerer(questions.searcher(), llm=LlmConfig.from_env(llm_url, llm_model))
+    for item in questions.items:
+        answer = answerer.conversation([*item.history, item.question], k=k, mode=questions.mode)[-1]
+        if questions.as_json:
             _echo_json({**_item_id(item), **answer.to_dict()})
         else:
             _print_answer(answer)
@@ -265,11 +276,10 @@ def ask(
 @_fail_cleanly
 def chat(k: int | None, mode: str, llm_url: str | None, llm_model: str | None, index_name: str, model: str | None) -> None:
     """Chat in the terminal: follow-ups ("그 회사는…?") refer to earlier answers. An empty line or Ctrl-D ends."""
-    from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
     from reportqa.qa.llm import LlmConfig
 
-    answerer = Answerer(open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True)), llm=LlmConfig.from_env(llm_url, llm_model))
+    answerer = Answerer(_open_searcher(index_name, model), llm=LlmConfig.from_env(llm_url, llm_model))
     turns = []
     while True:
         try:
@@ -450,12 +460,10 @@ def eval_command(
         raise ReportQAError("--quantize chooses a benchmark's weights; a question set is scored with its index's (reportqa index --quantize)")
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
-    from reportqa.index.api import open_searcher
     from reportqa.qa.answer import Answerer
     from reportqa.qa.llm import LlmConfig
 
-    searcher = open_searcher(index_name, model, notify=lambda m: click.echo(m, err=True), qdrant=qdrant)
-    answerer = Answerer(searcher, llm=LlmConfig.from_env(llm_url, llm_model))
+    answerer = Answerer(_open_searcher(index_name, model, qdrant), llm=LlmConfig.from_env(llm_url, llm_model))
     run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
         _echo_json(run.result.summary())
@@ -478,7 +486,7 @@ def _benchmark(
 ) -> None:
     """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`; with
     `--answers N`, answer accuracy on N articles."""
-    from reportqa.eval.korquad import benchmark_table, default_path, run_benchmark
+    from reportqa.lab.korquad import benchmark_table, default_path, run_benchmark
 
     if spec in ("korquad", "korquad-articles"):
         path = default_path()
@@ -491,7 +499,7 @@ def _benchmark(
     else:
         raise ReportQAError(f"unknown benchmark {spec!r}; use korquad, korquad-articles or squad:PATH")
     if answer_articles is not None:
-        from reportqa.eval.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
+        from reportqa.lab.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
 
         answered = run_answer_benchmark(path, embedder, answer_articles, limit)
         click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
@@ -526,10 +534,10 @@ def bench(
     runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, questions: int | None, store: str, chunks: int, as_json: bool
 ) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
-    from reportqa.eval.bench import faiss_crossover, run_bench
+    from reportqa.lab.bench import faiss_crossover, run_bench
 
     if store == "qdrant":
-        from reportqa.eval.qdrant_bench import qdrant_scale
+        from reportqa.lab.qdrant_bench import qdrant_scale
 
         result = qdrant_scale(chunks)
     else:
@@ -539,11 +547,6 @@ def bench(
 
 def _questions(question: str | None, batch: Path | None) -> list[BatchItem]:
     """One question from the argument or many from --batch, never both."""
-    from dataclasses import replace
-
-    from reportqa.eval.questions import BatchItem, read_batch
-    from reportqa.limits import clean_text
-
     if batch is not None and question is not None:
         raise ReportQAError("give either a QUESTION or --batch FILE, not both")
     if batch is not None:  # invalid text is dropped here so the echoed JSON lines stay printable

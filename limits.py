@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 import unicodedata
 from pathlib import Path
+from typing import Literal
 
 from reportqa.errors import EmptyQuestion, InvalidInput, UnreadableDocument
-from reportqa.index.types import MODES
 
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")  # how search ranks: fused, embeddings only, BM25 only
+# Chats the app answers at once. The searcher is shared (query embedding takes a lock, the rest is
+# read-only numpy that releases the GIL); more than a few per core only adds memory, not speed.
+CHAT_CONCURRENCY = 4
 MAX_K = 100
 DEFAULT_MAX_QUESTION_CHARS = 2_000
 # A 500-page report: ~1,000,000 characters of text; as a PDF with figures, tens of megabytes.

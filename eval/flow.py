@@ -19,7 +19,7 @@ from reportqa.errors import InvalidInput
 from reportqa.eval.questions import BUNDLED_SET, load_questions
 from reportqa.eval.report import write_report
 from reportqa.eval.run import EvalResult, evaluate
-from reportqa.index.types import MODES, Mode
+from reportqa.limits import MODES, Mode
 from reportqa.paths import data_home
 from reportqa.qa.answer import Answerer
 

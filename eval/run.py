@@ -17,7 +17,8 @@ from reportqa.errors import ReportQAError
 from reportqa.eval import metrics
 from reportqa.eval.questions import Question
 from reportqa.index.search import Searcher
-from reportqa.index.types import MODES, Hit, Mode
+from reportqa.index.types import Hit
+from reportqa.limits import MODES, Mode
 from reportqa.qa.types import Answer
 from tqdm import tqdm
 

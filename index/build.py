@@ -12,12 +12,12 @@ from reportqa.index import store
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
 from reportqa.index.embedder import Embedder
-from reportqa.index.protocol import StoreWriter
-from reportqa.index.store import IndexData, Manifest, SentenceSpan
-from reportqa.ingest.chunk import ChunkingConfig, chunk_document
-from reportqa.ingest.korean import one_paragraph, sentence_spans
+from reportqa.index.protocol import DocumentParts, StoreWriter, indexed_text
+from reportqa.index.store import IndexData, Manifest
+from reportqa.ingest.chunk import ChunkingConfig, split_document
+from reportqa.ingest.korean import one_paragraph
 from reportqa.ingest.load import iter_sources, load_document
-from reportqa.ingest.types import Chunk, Document
+from reportqa.ingest.types import Document, SentenceSpan, SplitDocument
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +32,6 @@ class BuildReport:
     reused_documents: list[str]
     seconds: float
     folder: Path | str  # the version folder, or where a search engine holds the index
-
-
-def indexed_text(chunk: Chunk) -> str:
-    """Heading + text: the section path is searchable but never part of the cited excerpt."""
-    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
-
-
-@dataclass
-class DocumentParts:
-    document: Document
-    chunks: list[Chunk]
-    embeddings: np.ndarray
-    sentences: list[SentenceSpan]
-    sentence_embeddings: np.ndarray | None
-    context_embeddings: np.ndarray | None = None  # per sentence, its context window's vector (`context_windows`)
 
 
 def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, DocumentParts]:
@@ -77,20 +62,6 @@ def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, D
     return parts
 
 
-@dataclass(frozen=True)
-class PendingDocument:
-    """A new or changed document, split but not yet embedded."""
-
-    document: Document
-    chunks: list[Chunk]
-    sentences: list[SentenceSpan]
-
-
-def split_document(document: Document, chunking: ChunkingConfig) -> PendingDocument:
-    sentences = [SentenceSpan(document.doc_id, s, e) for s, e in sentence_spans(document.text)]
-    return PendingDocument(document, chunk_document(document, chunking), sentences)
-
-
 def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[str]:
     """Each sentence with the sentences just before and after it in its paragraph: what it says in
     place. "그의 본명은 … 이며, 잉글랜드 버밍엄에서 1979년에 태어났다." tells whose birth only together
@@ -105,7 +76,7 @@ def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[s
     return windows
 
 
-def embed_documents(pending: list[PendingDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
+def embed_documents(pending: list[SplitDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
     """Chunks, sentences and the sentences' context windows of all documents in one call: the embedder
     batches them by length across documents (many small files cost no more than one big one), then
     they are split back."""

@@ -6,15 +6,33 @@ reads; each store maps its own ids (FAISS rows, Qdrant points) onto those positi
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from reportqa.ingest.types import Chunk, Document, SentenceSpan
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reportqa.index.build import DocumentParts
     from reportqa.index.store import Manifest
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """Heading + text: the section path is searchable but never part of the cited excerpt."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+
+
+@dataclass
+class DocumentParts:
+    """One document as a writer stores it: chunks and sentences with their vectors."""
+
+    document: Document
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    sentences: list[SentenceSpan]
+    sentence_embeddings: np.ndarray | None
+    context_embeddings: np.ndarray | None = None  # per sentence, its context window's vector (`index/build.py: context_windows`)
 
 
 class ChunkStore(Protocol):

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError, StoreUnavailable
-from reportqa.index.build import DocumentParts, indexed_text
+from reportqa.index.protocol import DocumentParts, indexed_text
 from reportqa.index.sparse import document_vector, query_vector, term_id
-from reportqa.index.store import IndexData, Manifest, SentenceSpan, check_compatible, document_from_row
+from reportqa.index.store import IndexData, Manifest, check_compatible, document_from_row
 from reportqa.index.tokenize import bm25_tokens_many
-from reportqa.ingest.types import Chunk
+from reportqa.ingest.types import Chunk, SentenceSpan
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sectio
 from reportqa.index.protocol import ChunkStore
 from reportqa.index.store import IndexData
 from reportqa.index.tokenize import bm25_tokens
-from reportqa.index.types import Hit, Mode
+from reportqa.index.types import Hit
+from reportqa.limits import Mode
 
 
 class Searcher:

@@ -32,7 +32,7 @@ import xxhash
 from reportqa.errors import IndexBusy, IndexDamaged, IndexMismatch, IndexMissing, StorageFailure
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
-from reportqa.ingest.types import Chunk, Document, Section
+from reportqa.ingest.types import Chunk, Document, Section, SentenceSpan
 from reportqa.paths import data_home
 
 log = logging.getLogger(__name__)
@@ -41,15 +41,6 @@ FORMAT_VERSION = 3  # 2: the manifest records file sizes, hashes and counts; 3: 
 DEFAULT_INDEX = "default"
 VERSION_NAME = re.compile(r"v-\d{8}-\d{6}-[0-9a-f]{6}")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SentenceSpan:
-    """A sentence of a document, the unit an answer quotes."""
-
-    doc_id: str
-    start: int
-    end: int
 
 
 @dataclass
@@ -295,13 +286,6 @@ def _manifest_of(version: Path, name: str) -> Manifest:
         return Manifest(**raw)
     except TypeError:
         raise _damaged(name, f"{version / 'manifest.json'} lacks fields or has unknown ones") from None
-
-
-def read_manifest(name: str = DEFAULT_INDEX) -> Manifest:
-    version = _current(name)
-    if version is None:
-        raise IndexMissing(f"no index named {name!r} in {index_folder(name)}; build it: {rebuild_hint(name)}")
-    return _manifest_of(version, name)
 
 
 def check_compatible(

@@ -1,4 +1,4 @@
-"""Document → citable chunks: Korean sentences packed to a size, never across a section.
+"""Document → citable chunks and the sentences they are packed from, never across a section.
 
 Chunks are exact substrings of `Document.text`, so a citation's offsets always point at the
 words that were retrieved.
@@ -12,7 +12,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter, TextSplitter
 from reportqa.errors import InvalidConfig
 from reportqa.ingest.korean import sentence_spans
-from reportqa.ingest.types import Chunk, Document, Section
+from reportqa.ingest.types import Chunk, Document, Section, SentenceSpan, SplitDocument
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class KoreanSentenceTextSplitter(TextSplitter):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(add_start_index=True, **kwargs)
+        super().__init__(**kwargs)
         self._long_sentence_splitter = RecursiveCharacterTextSplitter(
             chunk_size=self._chunk_size,
             chunk_overlap=0,
@@ -49,13 +49,26 @@ class KoreanSentenceTextSplitter(TextSplitter):
         )
 
     def split_text(self, text: str) -> list[str]:
-        return self._merge_splits(self._sentence_splits(text), separator="")
+        return [piece for _, piece in self.pack(text, sentence_spans(text))]
 
-    def _sentence_splits(self, text: str) -> list[str]:
-        starts = [start for start, _ in sentence_spans(text)]
-        if not starts:
+    def pack(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
+        """The chunks of `text` merged from its sentence `spans`, each with its offset in `text`.
+
+        A chunk starts no earlier than where the previous one's overlap could begin, so a
+        repeated phrase is found at its own place, not at an earlier copy.
+        """
+        placed: list[tuple[int, str]] = []
+        start = length = 0
+        for piece in self._merge_splits(self._sentence_splits(text, spans), separator=""):
+            start = text.find(piece, max(0, start + length - self._chunk_overlap))
+            length = len(piece)
+            placed.append((start, piece))
+        return placed
+
+    def _sentence_splits(self, text: str, spans: list[tuple[int, int]]) -> list[str]:
+        if not spans:
             return []
-        bounds = [0, *starts[1:], len(text)]
+        bounds = [0, *(start for start, _ in spans[1:]), len(text)]
         splits: list[str] = []
         for start, end in zip(bounds, bounds[1:]):
             sentence = text[start:end]
@@ -67,30 +80,40 @@ class KoreanSentenceTextSplitter(TextSplitter):
         return splits
 
 
-def chunk_document(doc: Document, config: ChunkingConfig) -> list[Chunk]:
-    """Chunk every section body separately so each chunk carries exactly one section path."""
+def split_document(doc: Document, config: ChunkingConfig) -> SplitDocument:
+    """Chunks and sentences of `doc` from one Kiwi pass per section.
+
+    Every section body is cut separately, so each chunk carries exactly one section path, and the
+    sentences an answer quotes are the very ones the chunks were packed from (headings are in no
+    section body, so they are neither chunked nor quoted).
+    """
     splitter = KoreanSentenceTextSplitter(chunk_size=config.size, chunk_overlap=config.overlap)
     sections = doc.sections or [Section(path="", start=0, end=len(doc.text))]
-    chunks = [chunk for section in sections for chunk in _chunk_section(doc, section, splitter)]
-    log.info("%s: %d chunks from %d sections", doc.doc_id, len(chunks), len(sections))
-    return chunks
+    chunks: list[Chunk] = []
+    sentences: list[SentenceSpan] = []
+    for section in sections:
+        body = doc.text[section.start : section.end]
+        spans = sentence_spans(body)
+        sentences += [SentenceSpan(doc.doc_id, section.start + s, section.start + e) for s, e in spans]
+        chunks += [_chunk(doc, section.path, section.start + offset, piece) for offset, piece in splitter.pack(body, spans)]
+    log.info("%s: %d chunks, %d sentences from %d sections", doc.doc_id, len(chunks), len(sentences), len(sections))
+    return SplitDocument(doc, chunks, sentences)
 
 
-def _chunk_section(doc: Document, section: Section, splitter: TextSplitter) -> list[Chunk]:
-    chunks = []
-    for piece in splitter.create_documents([doc.text[section.start : section.end]]):
-        start = section.start + piece.metadata["start_index"]
-        end = start + len(piece.page_content)
-        chunks.append(
-            Chunk(
-                id=Chunk.make_id(doc.doc_id, start, end),
-                doc_id=doc.doc_id,
-                title=doc.title,
-                section=section.path,
-                start=start,
-                end=end,
-                text=doc.text[start:end],
-                page=doc.page_at(start),
-            )
-        )
-    return chunks
+def chunk_document(doc: Document, config: ChunkingConfig) -> list[Chunk]:
+    """The chunks of `split_document`, for callers that quote nothing (`reportqa ingest`)."""
+    return split_document(doc, config).chunks
+
+
+def _chunk(doc: Document, section: str, start: int, piece: str) -> Chunk:
+    end = start + len(piece)
+    return Chunk(
+        id=Chunk.make_id(doc.doc_id, start, end),
+        doc_id=doc.doc_id,
+        title=doc.title,
+        section=section,
+        start=start,
+        end=end,
+        text=doc.text[start:end],
+        page=doc.page_at(start),
+    )

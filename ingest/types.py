@@ -1,4 +1,4 @@
-"""The vocabulary ingest produces: a cleaned document and the chunks cut from it."""
+"""The vocabulary ingest produces: a cleaned document, the chunks and sentences cut from it."""
 from __future__ import annotations
 
 import hashlib
@@ -35,6 +35,15 @@ class Document:
             if start <= offset:
                 page = number
         return page + 1
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """A sentence of a document, the unit an answer quotes; cut with the chunks (`ingest/chunk.py`)."""
+
+    doc_id: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -78,3 +87,12 @@ class Chunk:
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class SplitDocument:
+    """A document cut for indexing: its chunks and its sentences (`ingest/chunk.py: split_document`)."""
+
+    document: Document
+    chunks: list[Chunk]
+    sentences: list[SentenceSpan]

@@ -11,7 +11,8 @@ from reportqa import limits
 from reportqa.errors import InvalidConfig, LlmUnavailable
 from reportqa.index.search import Searcher
 from reportqa.index.tokenize import bm25_tokens
-from reportqa.index.types import MODES, Hit, Mode
+from reportqa.index.types import Hit
+from reportqa.limits import MODES, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, compose, is_list_question

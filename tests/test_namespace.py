@@ -12,7 +12,7 @@ def _imports(module: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", f"import {module}"], cwd=cwd, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("module", ["ingest", "index", "qa", "eval", "app", "cli", "errors", "paths"])
+@pytest.mark.parametrize("module", ["ingest", "index", "qa", "eval", "lab", "app", "cli", "errors", "paths"])
 def test_no_generic_top_level_module_outside_the_project(module: str, tmp_path: Path) -> None:
     result = _imports(module, tmp_path)
     assert result.returncode != 0
@@ -20,7 +20,7 @@ def test_no_generic_top_level_module_outside_the_project(module: str, tmp_path: 
 
 
 @pytest.mark.parametrize(
-    "module", ["reportqa.ingest", "reportqa.index", "reportqa.qa", "reportqa.eval", "reportqa.app", "reportqa.cli"]
+    "module", ["reportqa.ingest", "reportqa.index", "reportqa.qa", "reportqa.eval", "reportqa.lab", "reportqa.app", "reportqa.cli"]
 )
 def test_the_reportqa_namespace_imports_from_anywhere(module: str, tmp_path: Path) -> None:
     result = _imports(module, tmp_path)

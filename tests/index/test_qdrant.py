@@ -10,11 +10,12 @@ import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
 from reportqa.errors import IndexMismatch, IndexMissing
-from reportqa.eval.korquad import default_path, passage_chunk, read_squad
+from reportqa.lab.korquad import default_path, passage_chunk, read_squad
 from reportqa.eval.questions import load_questions
 from reportqa.eval.run import evaluate
 from reportqa.index import store
-from reportqa.index.build import DocumentParts, assemble, build_index, indexed_text, previous_parts
+from reportqa.index.build import assemble, build_index, previous_parts
+from reportqa.index.protocol import DocumentParts, indexed_text
 from reportqa.index.embedder import Embedder
 from reportqa.index.qdrant_store import QdrantStore, QdrantTarget, QdrantWriter
 from reportqa.index.search import Searcher

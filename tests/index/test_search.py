@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from reportqa.index.build import indexed_text
+from reportqa.index.protocol import indexed_text
 from reportqa.index.search import Searcher
 
 SHOWCASE = ["Which firms used regional strengths?", "지역적 강점을 활용한 기업은?"]

@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from reportqa.eval.korquad import default_path, read_squad
-from reportqa.eval.korquad_answers import AnswerSample, sample_index
+from reportqa.lab.korquad import default_path, read_squad
+from reportqa.lab.korquad_answers import AnswerSample, sample_index
 from reportqa.index.embedder import Embedder
 from reportqa.index.search import Searcher
 from reportqa.qa import evidence

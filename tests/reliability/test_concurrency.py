@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from reportqa.app import CHAT_CONCURRENCY
+from reportqa.limits import CHAT_CONCURRENCY
 from reportqa.eval.questions import load_questions
 from reportqa.qa.answer import Answerer
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from reportqa import limits
 from reportqa.errors import EmptyQuestion, InvalidInput, ReportQAError
 from reportqa.index.search import Searcher
-from reportqa.index.types import MODES
+from reportqa.limits import MODES
 from reportqa.qa.answer import Answerer
 from reportqa.qa.types import Answer
 

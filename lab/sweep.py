@@ -7,7 +7,7 @@ answerable questions, KorQuAD end to end and KorQuAD given the gold paragraph (a
 the report's citation precision (per question: the share of its cards holding evidence) and the share
 of the report's unanswerable questions that abstain. So no single set, let alone a single question,
 decides a weight; longer answers cannot buy accuracy with cards that hold nothing, nor the
-calibration buy answers with false ones. Run: `python -m reportqa.eval.sweep` (prints the table for README).
+calibration buy answers with false ones. Run: `python -m reportqa.lab.sweep` (prints the table for README).
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from reportqa.eval import metrics
-from reportqa.eval.korquad import default_path, read_squad
-from reportqa.eval.korquad_answers import GoldSpan, gold_sentence, quotes_gold, sample, sample_index
+from reportqa.lab.korquad import default_path, read_squad
+from reportqa.lab.korquad_answers import GoldSpan, gold_sentence, quotes_gold, sample, sample_index
 from reportqa.eval.questions import load_questions
 from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher

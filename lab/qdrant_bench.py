@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from reportqa.eval.bench import BenchResult
-from reportqa.index.build import DocumentParts
+from reportqa.lab.bench import BenchResult
+from reportqa.index.protocol import DocumentParts
 from reportqa.index.qdrant_store import QdrantStore, QdrantTarget, QdrantWriter
 from reportqa.ingest.types import Chunk, Document
 

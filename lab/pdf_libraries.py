@@ -1,6 +1,6 @@
 """Which PDF text library: pypdf, pypdfium2 and pdfplumber side by side on the same PDFs.
 
-`python -m reportqa.eval.pdf_libraries FILE.pdf …` prints, per file and library, the median
+`python -m reportqa.lab.pdf_libraries FILE.pdf …` prints, per file and library, the median
 seconds over three runs and what the reading keeps: whether table cells run together
 ("17:008월"), whether characters carry positions and font sizes (needed to rejoin wrapped lines,
 drop running headers by position and take headings from sizes) and whether tables are found.

@@ -30,14 +30,15 @@ from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing, ReportQAE
 from reportqa.eval import metrics
 from reportqa.eval.report import fmt, table
 from reportqa.index import store
-from reportqa.index.build import PendingDocument, assemble, embed_documents, split_document
+from reportqa.index.build import assemble, embed_documents
 from reportqa.index.embedder import Embedder, load_embedder
 from reportqa.index.search import Searcher
 from reportqa.index.store import IndexData
-from reportqa.index.types import MODES, Hit, Mode
-from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.index.types import Hit
+from reportqa.limits import MODES, Mode
+from reportqa.ingest.chunk import ChunkingConfig, split_document
 from reportqa.ingest.sections import find_sections
-from reportqa.ingest.types import Chunk, Document
+from reportqa.ingest.types import Chunk, Document, SplitDocument
 from reportqa.paths import PROJECT_ROOT
 from tqdm import tqdm
 
@@ -188,7 +189,7 @@ def benchmark_corpus(squad: SquadSet, unit: Unit = "chunk", articles: int | None
 def build_benchmark_index(squad: SquadSet, corpus: BenchmarkCorpus, embedder: Embedder, progress: bool = True) -> IndexData:
     """Chunk (or keep whole) and embed every document in one batch; save under the corpus's name."""
     if corpus.unit == "passage":
-        pending = [PendingDocument(d, [passage_chunk(d)], []) for d in corpus.documents]
+        pending = [SplitDocument(d, [passage_chunk(d)], []) for d in corpus.documents]
     else:
         pending = [split_document(d, ChunkingConfig()) for d in corpus.documents]
     with_sentences = corpus.unit != "passage"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from reportqa.eval.korquad import default_path, read_squad
-from reportqa.eval.korquad_answers import AnswerSample, answer_benchmark_table, gold_sentence, quotes_gold, run_answer_benchmark, sample, sample_index
+from reportqa.lab.korquad import default_path, read_squad
+from reportqa.lab.korquad_answers import AnswerSample, answer_benchmark_table, gold_sentence, quotes_gold, run_answer_benchmark, sample, sample_index
 from reportqa.index.embedder import Embedder
 from reportqa.index.search import Searcher
 from reportqa.qa.answer import Answerer

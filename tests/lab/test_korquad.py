@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
-from reportqa.eval.korquad import KORQUAD_SHA256, benchmark_corpus, default_path, read_squad, reusable_index, run_benchmark
+from reportqa.lab.korquad import KORQUAD_SHA256, benchmark_corpus, default_path, read_squad, reusable_index, run_benchmark
 from reportqa.index import store
 from reportqa.index.embedder import Embedder
-from reportqa.index.types import MODES
+from reportqa.limits import MODES
 
 KORQUAD = default_path()
 pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")
