@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test browser bench eval screenshot clean
+.PHONY: install run test browser bench eval screenshot docs clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ bench: install
 screenshot: install browser
 	$(BIN)/python -m pytest -q tests/app/test_chat.py -k showcase
 	cp test-output/app/chat.png docs/screenshot.png
+
+# docs/cli.md is `reportqa … --help` of every command, rewritten by cog (tests/test_docs_cli.py checks it).
+docs: install
+	$(BIN)/cog -r docs/cli.md
 
 eval: install
 	$(BIN)/reportqa eval --out eval/out

@@ -190,8 +190,8 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
 @index_option
 @model_option
 @quantize_option(
-    "Model weights for the vectors: int8 (searches about twice as fast, rankings not identical: see the "
-    "README) or none (float32). Default: what the index already uses; float32 for a new index."
+    "Model weights for the vectors: int8 (searches about twice as fast, rankings not identical: see "
+    "docs/benchmarks.md) or none (float32). Default: what the index already uses; float32 for a new index."
 )
 @_fail_cleanly
 @store_options

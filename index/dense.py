@@ -7,7 +7,7 @@ import faiss
 import numpy as np
 
 # Below this many vectors an exact scan is both faster to build and fast enough to
-# query (measured: see README "Benchmarks"); above it HNSW keeps queries sub-millisecond.
+# query (measured: see docs/benchmarks.md, "FAISS: exact or HNSW"); above it HNSW keeps queries sub-millisecond.
 HNSW_THRESHOLD = 50_000
 HNSW_NEIGHBOURS = 32
 HNSW_EF_SEARCH = 128

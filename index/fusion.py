@@ -8,7 +8,7 @@ prior scaled by the share of the question's morphemes the corpus contains: an En
 question over Korean text gets a pure dense ranking, a Korean one gains BM25's precision.
 `sureness` can move the weight per question towards the retriever whose best candidate
 stands further above its runners-up; swept on every set we have, it did not beat the
-fixed prior, so it is off by default (README "Fusion"). A real section whose chunks
+fixed prior, so it is off by default (docs/how-it-works.md, "Hybrid fusion"). A real section whose chunks
 score high then lifts its siblings, so passages that sit under a relevant heading but
 never repeat its words rise; a "section" that is no section (no heading, a running
 header repeated over pages, most of its document) lifts nothing.
@@ -24,10 +24,10 @@ from reportqa.errors import InvalidConfig
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Tuned on eval/questions.jsonl, KorQuAD paragraphs and KorQuAD articles together (README "Fusion")."""
+    """Tuned on eval/questions.jsonl, KorQuAD paragraphs and KorQuAD articles together (docs/how-it-works.md, "Hybrid fusion")."""
 
     bm25_weight: float = 0.4  # prior BM25 share for a question whose morphemes all occur in the corpus
-    sureness: float = 0.0  # exponent on each retriever's margin: 0 keeps the prior (chosen: README "Fusion"), higher trusts the surer side more
+    sureness: float = 0.0  # exponent on each retriever's margin: 0 keeps the prior (chosen: docs/lab-notebook.md, the fusion sweep), higher trusts the surer side more
     margin_runners_up: int = 5  # a margin is the top z-score minus the mean of this many next ones
     sentence_weight: float = 0.3  # share of a chunk's dense score taken from its best sentence
     section_lift: float = 0.5  # how far a chunk is pulled towards its section's best score

@@ -79,7 +79,7 @@ class OnnxEmbedder:
     backend = "onnx"
     batch_size = 32
     # Rows × padded width per call. Attention holds rows × heads × width² scores: 32 chunks of 512
-    # tokens make 400 MB and run slower per token than a few rows at a time (README, benchmarks).
+    # tokens make 400 MB and run slower per token than a few rows at a time (docs/benchmarks.md, "ONNX Runtime settings").
     batch_tokens = 1024
 
     def __init__(self, name: str, folder: Path, graph: Path | None = None, quantize: str | None = None) -> None:

@@ -47,7 +47,7 @@ class QdrantTarget:
     url: str | None = None
     api_key: str | None = None
     in_memory: bool = False
-    shards: int | None = None  # of a new collection on a cluster (README "Qdrant"); None: the server's default
+    shards: int | None = None  # of a new collection on a cluster (docs/scale.md); None: the server's default
     replicas: int | None = None
 
     @classmethod

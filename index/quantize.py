@@ -1,6 +1,6 @@
 """int8 weights for the ONNX graph: searches and answers about twice as fast, but not at parity with fp32.
 
-Measured (README, "int8: an option, not the default"): per-channel int8 weights with dynamically quantised
+Measured (docs/benchmarks.md, "int8: an option, not the default"): per-channel int8 weights with dynamically quantised
 activations change the top-1 chunk of about one question in twelve on the report set, so int8 is
 an option chosen per index (`reportqa index --quantize int8`), recorded in the index's manifest and
 followed by every query, never the default. The last two encoder layers stay in float32: of the

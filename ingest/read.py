@@ -6,7 +6,7 @@ text layer or with a password, a damaged HWPX, a file over the size limit) becom
 
 HWP 5 (the binary .hwp of Hancom Office before HWPX) is refused with a message saying to save it
 as HWPX or PDF: the one maintained Python reader (pyhwp) is AGPL, and no permissively licensed one
-could be tested here (README "Documents").
+could be tested here (docs/formats.md).
 """
 from __future__ import annotations
 

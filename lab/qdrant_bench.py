@@ -50,7 +50,7 @@ def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 20, folde
     """Build a local-mode collection of `chunks` synthetic chunks, reopen it, time `queries` questions.
 
     In memory unless `folder` is given: a local-mode folder commits every point to SQLite on its
-    own, which is what makes it slow to fill (README "Qdrant" has both figures).
+    own, which is what makes it slow to fill (docs/scale.md has both figures).
     """
     result = BenchResult()
     parts = synthetic_parts(chunks, dim)

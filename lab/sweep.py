@@ -7,7 +7,7 @@ answerable questions, KorQuAD end to end and KorQuAD given the gold paragraph (a
 the report's citation precision (per question: the share of its cards holding evidence) and the share
 of the report's unanswerable questions that abstain. So no single set, let alone a single question,
 decides a weight; longer answers cannot buy accuracy with cards that hold nothing, nor the
-calibration buy answers with false ones. Run: `python -m reportqa.lab.sweep` (prints the table for README).
+calibration buy answers with false ones. Run: `python -m reportqa.lab.sweep` (prints the table for docs/evaluation.md, "The sweep").
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """Defaults fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
+    """Defaults fitted on eval/questions.jsonl and KorQuAD together (docs/evaluation.md, "The sweep")."""
 
     k: int = 5  # chunks retrieved
     mode: Mode = "hybrid"
@@ -124,7 +124,7 @@ class Answerer:
         # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
         # as a passage too, the question chooses its translation more often than as a query. It reads
         # sentences alone, not in their context windows: its cross-lingual cosines to a three-sentence
-        # Korean window separate answerable from unanswerable and right from wrong less well (README "Answers").
+        # Korean window separate answerable from unanswerable and right from wrong less well (docs/how-it-works.md, "Relevance and choice").
         choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
         candidates = self.sentences.score(
             vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector, in_place=lang != "en"

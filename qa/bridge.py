@@ -7,7 +7,7 @@ model places a word near its translation, but single-word vectors share one larg
 Korean word is kept as its translation when it stands out: cosine at least `min_cosine` and `margin`
 above the runner-up ("competitiveness" → 경쟁력 0.50 against 0.26; "Germany" → 독일). Words that
 translate to nothing clearly ("towel", "hydrogen") are left out rather than guessed. The thresholds lie
-in the middle of a plateau measured on the bundled set's English questions (README "Answers").
+in the middle of a plateau measured on the bundled set's English questions (docs/how-it-works.md, "English questions").
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def _default_midpoints() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Fitted on eval/questions.jsonl and KorQuAD together (README "Evaluation": the sweep)."""
+    """Fitted on eval/questions.jsonl and KorQuAD together (docs/evaluation.md, "The sweep")."""
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
     named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found

@@ -9,7 +9,7 @@ place (mostly its window's cosine): a sentence whose subject or time lies in the
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
 passage about it), the question's own names and numbers, a name when the question asks for one, and
 a definition when it asks what a term stands for. The weights are fitted on the report's question set
-and KorQuAD together (README "Evaluation": the sweep).
+and KorQuAD together (docs/evaluation.md, "The sweep").
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from reportqa.qa.quantity import Quantity
 # lexical overlap (share of the question's morphemes the sentence contains).
 LEXICAL_WEIGHT = 0.1
 # Read in place: this share of the cosine is its context window's (the sentence with its neighbours
-# in the paragraph, embedded at index time), the rest its own (swept: README "Answers", round 6).
+# in the paragraph, embedded at index time), the rest its own (swept: docs/lab-notebook.md, round 6).
 CONTEXT_SHARE = 0.7
 # A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
 NUMBER_BONUS = 0.08

@@ -1,4 +1,4 @@
-"""Quality floors on the bundled question set: measured values minus a small margin (README "Evaluation").
+"""Quality floors on the bundled question set: measured values minus a small margin (docs/evaluation.md, "Floors enforced by make test").
 
 Measured 2026-11-27: hybrid hit@5 0.987, budget@1200 0.987, MRR 0.871 (dense 0.962 / 0.937 / 0.806,
 bm25 0.696 / 0.684 / 0.621); answers: fact coverage 0.791, citation precision 0.627, abstention

@@ -52,7 +52,7 @@ def test_the_manifest_records_int8_and_questions_follow_it(int8_searcher: Search
 
 
 def test_int8_keeps_most_rankings_and_every_floor(int8_searcher: Searcher, searcher: Searcher) -> None:
-    """Not at parity (why it is not the default), but close: the loss the README records."""
+    """Not at parity (why it is not the default), but close: the loss docs/benchmarks.md records."""
     texts = [q.question for q in QUESTIONS]
     int8_hits = int8_searcher.search_many(texts, k=5, mode="hybrid")
     float_hits = searcher.search_many(texts, k=5, mode="hybrid")

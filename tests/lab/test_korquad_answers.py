@@ -1,6 +1,6 @@
 """KorQuAD answer accuracy on a small deterministic sample of articles: the real file and model.
 
-Floors: the figures measured on this sample (README "Answers") minus a margin.
+Floors: the figures measured on this sample (docs/benchmarks.md, "KorQuAD answers") minus a margin.
 """
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def test_follow_up_is_resolved_with_the_conversation(answerer: Answerer) -> None
 
 
 def test_answers_on_the_question_set_cite_evidence(answerer: Answerer) -> None:
-    """Floor from measured values (README "Answers"): most first citations hold the evidence."""
+    """Floor from measured values (docs/evaluation.md, "Current figures"): most first citations hold the evidence."""
     questions = [q for q in load_questions() if q.answerable]
     good = 0
     for question in questions:
