@@ -20,6 +20,7 @@ from reportqa.eval.questions import BatchItem, read_batch
 from reportqa.limits import MODES, clean_text
 
 if TYPE_CHECKING:
+    from reportqa.index.documents import Changes
     from reportqa.index.embedder import Embedder
     from reportqa.index.qdrant_store import QdrantTarget
     from reportqa.index.search import Searcher
@@ -230,7 +231,8 @@ def index_command(
     report = build_index(list(paths) or default_sources(), embedder, chunking, index_name, writer=writer)
     click.echo(
         f"Indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
-        f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged) → {report.folder}"
+        f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
+        f"{len(report.resumed_documents)} kept from a stopped build) → {report.folder}"
     )
 
 
@@ -331,7 +333,7 @@ def documents_list() -> None:
 
     rows = list_documents(store.load() if store.exists() else None)
     if not rows:
-        click.echo("No documents added yet; add some: reportqa documents add FILE …")
+        click.echo("No documents added yet; add some: reportqa documents add FILE_OR_FOLDER …")
     for row in rows:
         pages = f"{row.pages} pages, " if row.pages else ""
         click.echo(f"{row.id}  {row.title or row.name}  ({row.name}: {pages}{row.sections} sections, {row.chunks} chunks, added {row.added})")
@@ -342,23 +344,31 @@ def documents_list() -> None:
 @model_option
 @_fail_cleanly
 def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
-    """Copy files into the data home and index them (only they are embedded)."""
-    from reportqa.index.api import builder_embedder
-    from reportqa.index.documents import add_document
-    from reportqa.index.store import DEFAULT_INDEX
+    """Copy files, or every supported file in a folder, into the data home and index them in one build."""
+    from reportqa.index.documents import add_documents
 
-    embedder = builder_embedder(DEFAULT_INDEX, model)
-    failed = 0
-    for path in paths:
-        try:
-            added, report = add_document(path, embedder, progress=lambda stage, p=path: click.echo(f"{p.name}: {stage} …", err=True))
-        except ReportQAError as error:  # one bad file is reported and the others still go in
-            click.echo(f"Error: {error}", err=True)
-            failed += 1
-            continue
-        click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks) in {report.seconds:.1f}s")
-    if failed:
-        raise click.exceptions.Exit(1)
+    changes = add_documents(list(paths), _documents_embedder(model), progress=True)
+    _print_changes(changes)
+
+
+@documents.command("sync")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--dry-run", is_flag=True, help="Only show what would be added, updated and removed.")
+@model_option
+@_fail_cleanly
+def documents_sync(folder: Path, dry_run: bool, model: str | None) -> None:
+    """Keep the documents added from FOLDER in step with it: new files added, changed ones re-embedded,
+    deleted ones removed (by content), in one build."""
+    from reportqa.index.documents import plan_sync, sync_folder
+
+    if dry_run:
+        plan = plan_sync(folder)
+        click.echo("\n".join(plan.lines()) or f"{folder} is in step: nothing to do.")
+        click.echo(f"(dry run: {len(plan.new)} to add, {len(plan.changed)} to update, {len(plan.gone)} to remove, {len(plan.unchanged)} unchanged)")
+        return
+    plan, changes = sync_folder(folder, _documents_embedder(model), progress=True)
+    _print_changes(changes)
+    click.echo(f"Synced {folder}: {len(plan.new)} added, {len(plan.changed)} updated, {len(plan.gone)} removed, {len(plan.unchanged)} unchanged.")
 
 
 @documents.command("remove")
@@ -367,12 +377,31 @@ def documents_add(paths: tuple[Path, ...], model: str | None) -> None:
 @_fail_cleanly
 def documents_remove(document_id: str, model: str | None) -> None:
     """Remove an added document from the index and the data home."""
-    from reportqa.index.api import builder_embedder
     from reportqa.index.documents import remove_document
+
+    report = remove_document(document_id, _documents_embedder(model)).report
+    click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
+
+
+def _documents_embedder(model: str | None) -> Embedder:
+    """The embedder of the default index, with the weights it was built with."""
+    from reportqa.index.api import builder_embedder
     from reportqa.index.store import DEFAULT_INDEX
 
-    report = remove_document(document_id, builder_embedder(DEFAULT_INDEX, model))
-    click.echo(f"Removed {document_id}; the index now holds {report.documents} document(s), {report.chunks} chunks.")
+    return builder_embedder(DEFAULT_INDEX, model)
+
+
+def _print_changes(changes: Changes) -> None:
+    """One line per document added or removed, one `Error:` line per file refused (then exit 1)."""
+    seconds = f" in {changes.report.seconds:.1f}s" if changes.report else ""
+    for added in changes.added:
+        click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks){seconds}")
+    for document_id in changes.removed:
+        click.echo(f"Removed {document_id}")
+    for error in changes.errors.values():
+        click.echo(f"Error: {error}", err=True)
+    if changes.errors:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """The Documents tab: add the user's files, watch each one being read, cleaned and embedded,
 see what the index holds, remove a document; and the chat's "search in" choice of documents.
 
-A thin Gradio layer over `index.documents`. Adding or removing rebuilds the default index
+A thin Gradio layer over `index.documents`. Several files dropped at once go in with one build
+(one progress bar with the time left); adding or removing rebuilds the default index
 incrementally and then reloads the chat's searcher, so the next question sees the change.
 In a read-only app (a shared link) the list is shown, upload and removal are not.
 """
@@ -11,13 +12,14 @@ import html
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
 from reportqa.errors import ReportQAError
-from reportqa.index.documents import STAGES, UserDocument, add_document, list_documents, remove_document
+from reportqa.index.documents import Changes, add_documents, list_documents, remove_document
 from reportqa.index.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -46,50 +48,59 @@ def documents_table(engine: DocumentEngine) -> list[list[Any]]:
     return [[d.id, d.title, d.name, d.pages or "", d.sections, d.chunks, d.added] for d in rows]
 
 
-def progress_html(lines: dict[str, str]) -> str:
-    """One line per uploaded file: its stage, its result or its one-line error."""
+def progress_html(lines: dict[str, str], bar: str = "") -> str:
+    """The batch's progress bar, then one line per uploaded file: its state, its result or its one-line error."""
     items = "".join(f"<li><b>{html.escape(name)}</b>: {state}</li>" for name, state in lines.items())
-    return f'<ul class="doc-progress">{items}</ul>' if items else ""
+    return bar + (f'<ul class="doc-progress">{items}</ul>' if items else "")
 
 
-def _stages_done(stage: str) -> str:
-    done = STAGES[: STAGES.index(stage) + 1]
-    return " → ".join(html.escape(s) for s in done) + " …"
+def batch_bar(done: int, total: int, seconds: float) -> str:
+    """One bar for the whole upload: files embedded, and the time left at the pace so far (or taken)."""
+    when = f"about {round(seconds / done * (total - done)):,} s left" if 0 < done < total else f"{seconds:,.0f} s"
+    return (
+        f'<div class="doc-batch"><progress value="{done}" max="{total}"></progress> '
+        f"{done} of {total} file(s) embedded, {when}</div>"
+    )
 
 
-def add_files(engine: DocumentEngine, paths: list[str]) -> Iterator[dict[str, str]]:
-    """Add each file in turn, yielding every file's state after each step; errors stay per file."""
-    lines = {Path(p).name: "waiting" for p in paths}
-    embedder = engine.searcher().embedder
-    changed = False
-    for path in map(Path, paths):
-        name = path.name
-        stages: queue.Queue[str | None] = queue.Queue()
-        outcome: dict[str, Any] = {}
+def add_files(engine: DocumentEngine, paths: list[str]) -> Iterator[str]:
+    """Add the uploaded files in one build, yielding the progress HTML as it moves; errors stay per file."""
+    names = [Path(p).name for p in paths]
+    lines = {name: "reading and checking …" for name in names}
+    updates: queue.Queue[tuple[int, int] | None] = queue.Queue()
+    outcome: dict[str, Any] = {}
 
-        def work(file: Path = path) -> None:
-            try:
-                outcome["added"] = add_document(file, embedder, progress=stages.put, name=file.name)
-            except ReportQAError as error:
-                outcome["error"] = str(error)
-            except Exception as error:  # whatever failed must reach the list, not leave it waiting
-                log.error("adding %s failed", file, exc_info=True)
-                outcome["error"] = f"could not add {file.name}: {error}"
-            finally:
-                stages.put(None)
+    def work() -> None:
+        try:
+            outcome["changes"] = add_documents(
+                list(map(Path, paths)), engine.searcher().embedder, names=names, on_file=lambda done, total: updates.put((done, total))
+            )
+        except ReportQAError as error:
+            outcome["error"] = str(error)
+        except Exception as error:  # whatever failed must reach the list, not leave it waiting
+            log.error("adding %s failed", ", ".join(names), exc_info=True)
+            outcome["error"] = f"could not add the files: {error}"
+        finally:
+            updates.put(None)
 
-        threading.Thread(target=work, name=f"add-{name}", daemon=True).start()
-        while (stage := stages.get()) is not None:
-            lines[name] = _stages_done(stage)
-            yield dict(lines)
-        if "error" in outcome:
+    started = time.monotonic()
+    threading.Thread(target=work, name="add-documents", daemon=True).start()
+    yield progress_html(lines)
+    bar = ""
+    while (update := updates.get()) is not None:
+        bar = batch_bar(*update, time.monotonic() - started)
+        yield progress_html({name: "embedding …" for name in lines}, bar)
+    changes: Changes | None = outcome.get("changes")
+    added = {d.name: d for d in changes.added} if changes else {}
+    for name in names:
+        if changes is None:
             lines[name] = f'<span class="doc-error">✗ {html.escape(outcome["error"])}</span>'
-        else:
-            added: UserDocument = outcome["added"][0]
-            lines[name] = f"✓ {html.escape(added.title)}: {added.sections} sections, {added.chunks} chunks"
-            changed = True
-        yield dict(lines)
-    if changed:
+        elif name in changes.errors:
+            lines[name] = f'<span class="doc-error">✗ {html.escape(changes.errors[name])}</span>'
+        elif name in added:
+            lines[name] = f"✓ {html.escape(added[name].title)}: {added[name].sections} sections, {added[name].chunks} chunks"
+    yield progress_html(lines, bar)
+    if added:
         engine.reload()
 
 
@@ -100,7 +111,7 @@ def documents_tab(
 
     Returns the components a page load fills (list, removal choice, chat choice) and the filler.
     """
-    hint = "Documents the chat answers from." + ("" if read_only else " Add PDF, HWPX, DOCX, text or HTML files; each is copied into the data folder and only it is embedded.")
+    hint = "Documents the chat answers from." + ("" if read_only else " Add PDF, HWPX, DOCX, text or HTML files; they are copied into the data folder and embedded together, only they.")
     gr.Markdown(hint)
     upload = gr.File(
         label="Add documents (drop one or more files)",
@@ -124,10 +135,10 @@ def documents_tab(
         if not files:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        state: dict[str, str] = {}
-        for state in add_files(engine, list(files)):
-            yield progress_html(state), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        yield progress_html(state), None, *refreshed()
+        shown = ""
+        for shown in add_files(engine, list(files)):
+            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield shown, None, *refreshed()
 
     def on_remove(document_id: str | None) -> tuple[Any, ...]:
         if not document_id:

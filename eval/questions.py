@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TypeVar
 from reportqa.errors import InvalidInput, ReportQAError
 
 BUNDLED_SET = Path(__file__).resolve().parent / "questions.jsonl"
+STDIN = Path("-")
 _SPACE = re.compile(r"\s+")
 T = TypeVar("T")
 
@@ -72,9 +74,9 @@ def holds(text: str, quote: str) -> bool:
 
 
 def _read_json_lines(path: Path) -> list[tuple[int, dict]]:
-    """Each non-blank line's number and object."""
+    """Each non-blank line's number and object; `-` is standard input."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = (sys.stdin.read() if path == STDIN else path.read_text(encoding="utf-8")).splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ReportQAError(f"cannot read {path}: {error.__class__.__name__}") from error
     rows = []
@@ -100,8 +102,11 @@ def _build(path: Path, number: int, make: Callable[..., T], row: dict) -> T:
 
 
 def read_batch(path: Path) -> list[BatchItem]:
-    """Batch input lines {"id"?, "question", "history"?}; the id defaults to the line's position."""
-    if not path.is_file():
+    """Batch input lines {"id"?, "question", "history"?}; the id defaults to the line's position.
+
+    `-` (or a pipe such as /dev/stdin) reads standard input: `… | reportqa ask --batch - --json`.
+    """
+    if path != STDIN and (not path.exists() or path.is_dir()):
         raise ReportQAError(f"batch file not found: {path}")
     items = [
         _build(path, number, BatchItem, {"id": str(position), **row})

@@ -2,24 +2,34 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 from reportqa.errors import IndexDamaged, IndexMismatch, IndexMissing
 from reportqa.index import store
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
 from reportqa.index.embedder import Embedder
+from reportqa.index.partial import PartialParts
 from reportqa.index.protocol import DocumentParts, StoreWriter, indexed_text
 from reportqa.index.store import IndexData, Manifest
-from reportqa.ingest.chunk import ChunkingConfig, split_document
+from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.ingest.korean import one_paragraph
-from reportqa.ingest.load import iter_sources, load_document
+from reportqa.ingest.load import file_sha256, iter_sources
+from reportqa.ingest.pool import Outcome, split_files
 from reportqa.ingest.types import Document, SentenceSpan, SplitDocument
 
 log = logging.getLogger(__name__)
+
+# Text embedded per call and per checkpoint: about half a minute on two cores, so a stopped build
+# loses at most that, while each call still batches many documents by length.
+GROUP_CHARACTERS = 100_000
+GROUP_VARIABLE = "REPORTQA_CHECKPOINT_CHARS"  # a smaller group for a slow machine (or a test that stops builds)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class BuildReport:
     reused_documents: list[str]
     seconds: float
     folder: Path | str  # the version folder, or where a search engine holds the index
+    resumed_documents: list[str] = field(default_factory=list)  # embedded by an interrupted build, taken from `index.partial`
 
 
 def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, DocumentParts]:
@@ -85,7 +96,10 @@ def embed_documents(pending: list[SplitDocument], embedder: Embedder, progress: 
         texts += [indexed_text(c) for c in item.chunks]
         texts += [item.document.text[s.start : s.end] for s in item.sentences]
         texts += context_windows(item.document, item.sentences)
-    vectors = embedder.embed_passages(texts, progress=progress)
+    # A sentence alone in its paragraph is its own window, and titles and short lines repeat: each
+    # distinct text is embedded once.
+    distinct = {text: row for row, text in enumerate(dict.fromkeys(texts))}
+    vectors = embedder.embed_passages(list(distinct), progress=progress)[[distinct[text] for text in texts]]
     parts, at = [], 0
     for item in pending:
         n_chunks, n_sentences = len(item.chunks), len(item.sentences)
@@ -167,33 +181,101 @@ def build_index(
     name: str = store.DEFAULT_INDEX,
     progress: bool = True,
     writer: StoreWriter | None = None,
+    on_file: Callable[[int, int], None] | None = None,
+    readers: int | None = None,
+    presplit: dict[str, SplitDocument] | None = None,
 ) -> BuildReport:
-    """Index the files and folders given; every document is read before anything is written.
+    """Index the files and folders given; the index goes live only when every document is in.
 
-    `writer` is where the index goes: the embedded files by default, or a search engine.
-    
+    `writer` is where the index goes: the embedded files by default, or a search engine. Unchanged
+    documents (same doc_id and sha256) are taken from the live index without being read; the rest
+    are read and cut by `readers` worker processes (default: `ingest.pool.reading_workers`) while
+    the model embeds, a group of about GROUP_CHARACTERS at a time. Each embedded group is kept
+    (`index.partial`), so a build stopped at any moment embeds only what is missing when run
+    again. `on_file(done, total)` follows the files to embed, for a progress bar. `presplit` holds
+    documents the caller has already read and cut (by doc_id; used while its sha256 matches the file).
+
     One builder per index name at a time (`store.build_lock`): a second one is refused at once.
     """
     with store.build_lock(name):
-        return _build_locked(sources, embedder, chunking, name, progress, writer)
+        return _build_locked(sources, embedder, chunking, name, progress, writer, on_file, readers, presplit or {})
 
 
 def _build_locked(
-    sources: list[Path], embedder: Embedder, chunking: ChunkingConfig, name: str, progress: bool, writer: StoreWriter | None
+    sources: list[Path],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    name: str,
+    progress: bool,
+    writer: StoreWriter | None,
+    on_file: Callable[[int, int], None] | None,
+    readers: int | None,
+    presplit: dict[str, SplitDocument],
 ) -> BuildReport:
     started = time.perf_counter()
-    documents = [load_document(path, doc_id) for path, doc_id in iter_sources(sources)]
+    files = iter_sources(sources)
+    digests = {doc_id: file_sha256(path) for path, doc_id in files}
     writer = writer or EmbeddedWriter(name, embedder, asdict(chunking))
     stored = writer.stored()
-    reused = [d.doc_id for d in documents if stored.get(d.doc_id) == d.sha256]
-    pending = [split_document(d, chunking) for d in documents if stored.get(d.doc_id) != d.sha256]
-    embedded = embed_documents(pending, embedder, progress)
-    for parts in embedded:
-        writer.put(parts)
-    order = [d.doc_id for d in documents]
+    partial = PartialParts(name, embedder.name, embedder.quantize, asdict(chunking))
+    reused = [doc_id for _, doc_id in files if stored.get(doc_id) == digests[doc_id]]
+    resumed, todo = [], []
+    for path, doc_id in files:
+        if stored.get(doc_id) == digests[doc_id]:
+            continue
+        parts = partial.load(doc_id, digests[doc_id])
+        if parts is None:
+            todo.append((path, doc_id))
+        else:
+            writer.put(parts)
+            resumed.append(doc_id)
+    embedded: list[str] = []
+    with tqdm(total=len(todo), desc="indexing", unit="file", disable=not progress or len(todo) < 2) as bar:
+        for group in _groups(_splits(todo, digests, presplit, chunking, readers)):
+            # One group (a report or a few files): the embedding's own batches are the progress to show.
+            for parts in embed_documents(group, embedder, progress=progress and len(group) == len(todo)):
+                partial.save(parts)
+                writer.put(parts)
+                embedded.append(parts.document.doc_id)
+            bar.update(len(group))
+            if on_file is not None:
+                on_file(len(embedded), len(todo))
+    order = [doc_id for _, doc_id in files]
     for doc_id in stored.keys() - set(order):
         writer.remove(doc_id)
     manifest = writer.commit(order, [str(s) for s in sources])
+    partial.clear()
     seconds = time.perf_counter() - started
-    log.info("indexed %d documents (%d embedded, %d reused) in %.2fs", len(documents), len(embedded), len(reused), seconds)
-    return BuildReport(len(documents), manifest.n_chunks, [p.document.doc_id for p in embedded], reused, seconds, writer.location)
+    log.info(
+        "indexed %d documents (%d embedded, %d reused, %d resumed) in %.2fs", len(order), len(embedded), len(reused), len(resumed), seconds
+    )
+    return BuildReport(len(order), manifest.n_chunks, embedded, reused, seconds, writer.location, resumed)
+
+
+def _splits(
+    todo: list[tuple[Path, str]], digests: dict[str, str], presplit: dict[str, SplitDocument], chunking: ChunkingConfig, readers: int | None
+) -> Iterator[Outcome]:
+    """The files to embed, read and cut in order: by the caller already (`presplit`), else by the workers."""
+    ready = {doc_id for _, doc_id in todo if doc_id in presplit and presplit[doc_id].document.sha256 == digests[doc_id]}
+    read = split_files([(path, doc_id) for path, doc_id in todo if doc_id not in ready], chunking, readers)
+    for path, doc_id in todo:
+        yield Outcome(path, doc_id, split=presplit[doc_id]) if doc_id in ready else next(read)
+
+
+def _groups(outcomes: Iterable[Outcome]) -> Iterator[list[SplitDocument]]:
+    """Consecutive documents of about GROUP_CHARACTERS ($REPORTQA_CHECKPOINT_CHARS): one embedding call
+    (batched by length across them) and one checkpoint each. Groups depend only on the documents and
+    that size, so the vectors do too."""
+    limit = int(os.environ.get(GROUP_VARIABLE) or GROUP_CHARACTERS)
+    group: list[SplitDocument] = []
+    size = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+        group.append(outcome.split)
+        size += len(outcome.split.document.text)
+        if size >= limit:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

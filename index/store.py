@@ -242,8 +242,8 @@ def _current_or_none(name: str) -> Path | None:
         return None
 
 
-def _owner_alive(leftover: Path) -> bool:
-    """Is the process that named this `.tmp-<pid>-…` / `.CURRENT-<pid>-…` leftover still running?"""
+def owner_alive(leftover: Path) -> bool:
+    """Is the process that named this `.<kind>-<pid>-…` leftover (`.tmp-`, `.CURRENT-`, `.adding-` …) still running?"""
     parts = leftover.name.split("-")
     if len(parts) < 3 or not parts[1].isdigit():
         return False  # an older layout without a pid: no build of ours is writing it
@@ -266,7 +266,7 @@ def _remove_stale(folder: Path, keep: set[Path | None]) -> None:
             continue
         if child.name.startswith("v-") and child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
-        elif child.name.startswith((".tmp-", ".CURRENT-")) and not _owner_alive(child):
+        elif child.name.startswith((".tmp-", ".CURRENT-")) and not owner_alive(child):
             shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import Dropped
 from reportqa.ingest.clean import CleanText, clean_pages, clean_paragraphs
-from reportqa.ingest.read import SUPPORTED_SUFFIXES, RawText, read_source
+from reportqa.ingest.read import SUPPORTED_SUFFIXES, RawText, read_bytes, read_source
 from reportqa.ingest.sections import HEADING_MAX_CHARS, find_sections
 from reportqa.ingest.types import Document
 
@@ -22,6 +22,11 @@ class Loaded:
 
     document: Document
     dropped: list[Dropped]
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, as `Document.sha256` records it: whether an index holds it as it is."""
+    return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
 def load_document(path: Path, doc_id: str | None = None) -> Document:

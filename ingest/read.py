@@ -11,6 +11,8 @@ could be tested here (docs/formats.md).
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +30,6 @@ HWPX_SUFFIXES = frozenset({".hwpx"})
 DOCX_SUFFIXES = frozenset({".docx"})
 HWP_SUFFIXES = frozenset({".hwp"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | DOCX_SUFFIXES
-MAX_MEGABYTES = 100  # larger files are refused before reading: a report is a few MB, a scan is not text
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,6 @@ def read_source(path: Path) -> RawText:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
     raw = read_bytes(path)
-    limits.file_size(path, len(raw))
     if suffix in PDF_SUFFIXES:
         from reportqa.ingest.read_pdf import read_pdf
 
@@ -80,20 +80,32 @@ def read_source(path: Path) -> RawText:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing a missing file and one over MAX_MEGABYTES before reading it."""
+    """The bytes of a regular file, with the size limit applied while reading.
+
+    Opened without blocking and checked on the open descriptor, so a pipe is refused at once instead
+    of waiting for a writer, and a link to a device is refused instead of filling memory; at most one
+    byte past the limit is ever read, so a file that grows while it is read is refused too.
+    """
+    limit = limits.max_file_bytes()
     try:
-        size = path.stat().st_size
-        if size > MAX_MEGABYTES * 1024 * 1024:
-            raise UnreadableDocument(
-                f"Cannot read {path}: {size / 1024 / 1024:.0f} MB is over the {MAX_MEGABYTES} MB limit for one document."
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise UnreadableDocument(f"Cannot read {path}: no such file.") from None
-    except IsADirectoryError:
-        raise UnreadableDocument(f"Cannot read {path}: it is a folder, not a file.") from None
     except OSError as error:
         raise UnreadableDocument(f"Cannot read {path}: {error.strerror or error}.") from None
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UnreadableDocument(f"Cannot read {path}: it is a folder, not a file.")
+        if not stat.S_ISREG(mode):
+            raise UnreadableDocument(f"Cannot read {path}: not a regular file (a device, pipe or socket).")
+        limits.file_size(path, os.fstat(fd).st_size)
+        try:
+            raw = file.read(limit + 1)
+        except OSError as error:
+            raise UnreadableDocument(f"Cannot read {path}: {error.strerror or error}.") from None
+    limits.file_size(path, len(raw))
+    return raw
 
 
 def _decode_text(raw: bytes, path: Path) -> str:

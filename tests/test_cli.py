@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,24 @@ def test_batch_file_with_bad_json_is_a_one_line_error(report_index: store.IndexD
     batch.write_text("{not json\n", encoding="utf-8")
     code, _, err = run("search", "--batch", str(batch))
     assert code == 1 and "bad.jsonl:1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_batch_reads_a_pipe(report_index: store.IndexData) -> None:
+    """`… | reportqa search --batch -`: standard input, as shell users pipe a question set."""
+    lines = '{"id": "a", "question": "타스크사는 어떤 제품을 만드나?"}\n{"id": "b", "question": "지역적 강점을 활용한 기업은?"}\n'
+    result = CliRunner().invoke(main, ["search", "--batch", "-", "-k", "2", "--json"], input=lines)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+
+
+def test_batch_reads_dev_stdin_from_a_real_pipe(report_index: store.IndexData) -> None:
+    """A real shell pipe into /dev/stdin, in a fresh process (the session's data home and index)."""
+    script = "from reportqa.cli import main; main(['search', '--batch', '/dev/stdin', '-k', '1', '--json'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script], input='{"question": "사바에시는 어디에 있나?"}\n', capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == "1"
 
 
 def test_ask_batch_lines_carry_their_history(report_index: store.IndexData, tmp_path: Path) -> None:
@@ -171,7 +191,7 @@ def test_ingest_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
 def test_index_reports_what_it_embedded_and_reused(report_index: store.IndexData) -> None:
     code, out, _ = run("index")
     assert code == 0
-    assert out.startswith("Indexed 1 document(s)") and "(0 embedded, 1 unchanged)" in out
+    assert out.startswith("Indexed 1 document(s)") and "(0 embedded, 1 unchanged, 0 kept from a stopped build)" in out
 
 
 def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_reportqa_index(home: Path, tmp_path: Path) -> None:
@@ -183,7 +203,7 @@ def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_reportqa_index(h
     code, _, err = run("search", "금속 가공 회사", "--index", "older")
     assert code == 1 and "has format 2" in err and "reportqa index --index older" in err
     code, out, _ = run("index", "--index", "older", str(report))
-    assert code == 0 and "(1 embedded, 0 unchanged)" in out
+    assert code == 0 and "(1 embedded, 0 unchanged, 0 kept from a stopped build)" in out
     assert run("search", "금속 가공 회사", "--index", "older")[0] == 0
 
 

@@ -34,6 +34,10 @@ def test_upload_ask_cite_remove(page: Page, url: str, tmp_path: Path) -> None:
     tab.upload([PRESS_RELEASE, broken])
     expect(tab.progress.locator("li", has_text=PRESS_RELEASE.name)).to_contain_text("✓")
     expect(tab.progress.locator("li", has_text="broken.hwpx")).to_contain_text("Cannot read broken.hwpx")
+    bar = tab.progress.locator(".doc-batch progress")  # one bar for the batch: the good file embedded
+    expect(bar).to_have_attribute("value", "1")
+    expect(bar).to_have_attribute("max", "1")
+    expect(tab.progress.locator(".doc-batch")).to_contain_text("1 of 1 file(s) embedded")
     expect(tab.list).to_contain_text(TITLE)
     expect(tab.list).not_to_contain_text("broken")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
 from reportqa.index import store
-from reportqa.index.documents import add_document, documents_folder, list_documents, remove_document
+from reportqa.index.documents import add_documents, documents_folder, list_documents, remove_document
 from reportqa.index.embedder import Embedder
 from reportqa.index.search import Searcher
 from reportqa.paths import PROJECT_ROOT
@@ -39,7 +39,8 @@ def own_home(report_index: store.IndexData, home: Path, tmp_path: Path, monkeypa
 
 
 def test_add_embeds_only_the_new_document_then_remove_embeds_nothing(own_home: Path, embedder: Embedder) -> None:
-    added, report = add_document(KBO, embedder, progress=lambda stage: None)
+    changes = add_documents([KBO], embedder)
+    (added,), report = changes.added, changes.report
     doc_id = f"{short_id(KBO)}/{KBO.name}"
     assert report.embedded_documents == [doc_id] and REPORT_ID in report.reused_documents
     assert (added.title, added.pages, added.sections) == ("제21조 주·야간경기 및 경기개시 시간", 1, 3)
@@ -52,7 +53,7 @@ def test_add_embeds_only_the_new_document_then_remove_embeds_nothing(own_home: P
     assert "일몰시간 15분 전에" in hits[0].chunk.text
     assert {h.chunk.doc_id for h in searcher.search("일본 중소기업", k=5, docs=[REPORT_ID])} == {REPORT_ID}
 
-    report = remove_document(added.id, embedder)
+    report = remove_document(added.id, embedder).report
     assert report.embedded_documents == [] and report.documents == 1
     assert doc_id not in store.load().documents and not copy.parent.exists()
 

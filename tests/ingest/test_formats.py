@@ -1,6 +1,7 @@
 """PDF, HWPX and DOCX as they really come: the shared real documents and generated ones."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -202,8 +203,20 @@ def test_hwp5_is_refused_with_what_to_do(tmp_path: Path) -> None:
 def test_oversize_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "huge.pdf"
     with path.open("wb") as f:
-        f.truncate(200 * 1024 * 1024)  # sparse: 200 MB on paper, nothing written
-    assert "200 MB" in unreadable(path)
+        f.truncate(250 * 1024 * 1024)  # sparse: 250 MB on paper, nothing written
+    assert "250.0 MB, above the limit of 200 MB" in unreadable(path)
+
+
+def test_a_pipe_is_refused_at_once_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    os.mkfifo(path)
+    assert "not a regular file" in unreadable(path)
+
+
+def test_a_link_to_an_endless_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "random.txt"
+    path.symlink_to("/dev/urandom")
+    assert "not a regular file" in unreadable(path)
 
 
 def test_real_files_are_not_modified(loaded: dict[str, Loaded]) -> None:

@@ -1,0 +1,74 @@
+"""Read, clean and cut many files in worker processes, in order, while the caller embeds the ones done.
+
+Reading is the slow part of ingest for PDFs, and Kiwi's sentence cutting is CPU work too; both
+run beside the model instead of before it. Results come back in the order of the files given,
+whatever order the workers finish in, so a build with workers gives exactly what a serial one
+gives. Only a few files are read ahead of the caller, so memory stays bounded however large the
+archive.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+
+from reportqa.errors import UnreadableDocument
+from reportqa.ingest.chunk import ChunkingConfig, split_document
+from reportqa.ingest.load import load_document
+from reportqa.ingest.types import SplitDocument
+
+READERS_VARIABLE = "REPORTQA_READERS"
+FILES_PER_WORKER = 4  # below this many files a worker's start-up (a second: Kiwi, pdfplumber) costs more than it saves
+READ_AHEAD = 2  # files in flight per worker
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file read and cut, or why it could not be."""
+
+    path: Path
+    doc_id: str
+    split: SplitDocument | None = None
+    error: UnreadableDocument | None = None
+
+
+def split_file(path: Path, doc_id: str, chunking: ChunkingConfig) -> Outcome:
+    """Load and cut one file; a file the user can fix becomes an `Outcome` with its error."""
+    try:
+        return Outcome(path, doc_id, split=split_document(load_document(path, doc_id), chunking))
+    except UnreadableDocument as error:
+        return Outcome(path, doc_id, error=error)
+
+
+def reading_workers(files: int) -> int:
+    """Worker processes for `files` files: $REPORTQA_READERS, else one per core but the one the
+    model embeds on (at least one), and none for a handful of files."""
+    value = os.environ.get(READERS_VARIABLE, "").strip()
+    if value.isdigit():
+        return int(value)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 0 if files < FILES_PER_WORKER else max(1, min(cores - 1, files // FILES_PER_WORKER))
+
+
+def split_files(files: list[tuple[Path, str]], chunking: ChunkingConfig, workers: int | None = None) -> Iterator[Outcome]:
+    """An `Outcome` per (path, doc_id), in the order given; `workers` 0 reads in this process."""
+    workers = reading_workers(len(files)) if workers is None else workers
+    if workers == 0:
+        yield from (split_file(path, doc_id, chunking) for path, doc_id in files)
+        return
+    # spawn, not fork: the caller may hold ONNX Runtime's threads, which a forked child would inherit stuck.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        queued = iter(files)
+        window: deque[Future[Outcome]] = deque(
+            pool.submit(split_file, path, doc_id, chunking) for path, doc_id in islice(queued, READ_AHEAD * workers)
+        )
+        while window:
+            outcome = window.popleft().result()
+            for path, doc_id in islice(queued, 1):
+                window.append(pool.submit(split_file, path, doc_id, chunking))
+            yield outcome
