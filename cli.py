@@ -557,15 +557,20 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--questions", type=click.IntRange(min=1), default=None, help="Time only the first N questions of the set (default: all).")
 @click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: instead, the Qdrant store in local mode on synthetic chunks.")
 @click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
+@click.option("--ingest", is_flag=True, help="Instead: archive ingestion against plain sentence-transformers (minutes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
 def bench(
-    runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, questions: int | None, store: str, chunks: int, as_json: bool
+    runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, questions: int | None, store: str, chunks: int, ingest: bool, as_json: bool
 ) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.lab.bench import faiss_crossover, run_bench
 
-    if store == "qdrant":
+    if ingest:
+        from reportqa.lab.ingest_bench import ingest_bench
+
+        result = ingest_bench()
+    elif store == "qdrant":
         from reportqa.lab.qdrant_bench import qdrant_scale
 
         result = qdrant_scale(chunks)
