@@ -15,7 +15,9 @@ from reportqa.index import store
 from reportqa.index.bm25 import Bm25Index
 from reportqa.index.dense import DenseIndex
 from reportqa.index.embedder import Embedder
+from reportqa.index.onnx_embedder import SpanSums
 from reportqa.index.partial import PartialParts
+from reportqa.index.pooling import stacked, unit_rows, window_sums
 from reportqa.index.protocol import DocumentParts, StoreWriter, indexed_text
 from reportqa.index.store import IndexData, Manifest
 from reportqa.ingest.chunk import ChunkingConfig
@@ -73,41 +75,53 @@ def previous_parts(name: str, embedder: Embedder, chunking: dict) -> dict[str, D
     return parts
 
 
-def context_windows(document: Document, sentences: list[SentenceSpan]) -> list[str]:
-    """Each sentence with the sentences just before and after it in its paragraph: what it says in
-    place. "그의 본명은 … 이며, 잉글랜드 버밍엄에서 1979년에 태어났다." tells whose birth only together
-    with the sentence before it, which names 미스터 허드슨."""
+def window_rows(document: Document, sentences: list[SentenceSpan]) -> list[tuple[int, int]]:
+    """Each sentence's context window as rows [first, last] of `sentences`: the sentence with the
+    ones just before and after it in its paragraph, which tells what it says in place. "그의 본명은 …
+    이며, 잉글랜드 버밍엄에서 1979년에 태어났다." tells whose birth only together with the sentence
+    before it, which names 미스터 허드슨."""
     text = document.text
     joined = [one_paragraph(text, a.end, b.start) for a, b in zip(sentences, sentences[1:])]
-    windows = []
-    for i, sentence in enumerate(sentences):
-        start = sentences[i - 1].start if i > 0 and joined[i - 1] else sentence.start
-        end = sentences[i + 1].end if i + 1 < len(sentences) and joined[i] else sentence.end
-        windows.append(text[start:end])
-    return windows
+    return [
+        (i - 1 if i > 0 and joined[i - 1] else i, i + 1 if i + 1 < len(sentences) and joined[i] else i)
+        for i in range(len(sentences))
+    ]
 
 
 def embed_documents(pending: list[SplitDocument], embedder: Embedder, progress: bool) -> list[DocumentParts]:
-    """Chunks, sentences and the sentences' context windows of all documents in one call: the embedder
-    batches them by length across documents (many small files cost no more than one big one), then
-    they are split back."""
+    """Chunks and sentences of all documents in one call, each distinct text once; the context
+    windows are pooled from their sentences' token states (`index/pooling.py`), not embedded again.
+    The embedder batches texts by length across documents (many small files cost no more than one
+    big one), then they are split back."""
     texts: list[str] = []
     for item in pending:
         texts += [indexed_text(c) for c in item.chunks]
         texts += [item.document.text[s.start : s.end] for s in item.sentences]
-        texts += context_windows(item.document, item.sentences)
-    # A sentence alone in its paragraph is its own window, and titles and short lines repeat: each
-    # distinct text is embedded once.
+    # Titles and short lines repeat: each distinct text is embedded once.
     distinct = {text: row for row, text in enumerate(dict.fromkeys(texts))}
-    vectors = embedder.embed_passages(list(distinct), progress=progress)[[distinct[text] for text in texts]]
+    unique_vectors, unique_sums = embedder.embed_passage_spans(list(distinct), [[(0, len(t))] for t in distinct], progress=progress)
+    rows = [distinct[text] for text in texts]
+    vectors, sums = unique_vectors[rows], [unique_sums[row] for row in rows]
     parts, at = [], 0
     for item in pending:
         n_chunks, n_sentences = len(item.chunks), len(item.sentences)
         chunk_vectors, at = vectors[at : at + n_chunks], at + n_chunks
-        sentence_vectors, at = vectors[at : at + n_sentences], at + n_sentences
-        context_vectors, at = vectors[at : at + n_sentences], at + n_sentences
+        sentence_vectors, sentence_sums, at = vectors[at : at + n_sentences], sums[at : at + n_sentences], at + n_sentences
+        context_vectors = _window_vectors(item, sentence_vectors, sentence_sums)
         parts.append(DocumentParts(item.document, item.chunks, chunk_vectors, item.sentences, sentence_vectors, context_vectors))
     return parts
+
+
+def _window_vectors(item: SplitDocument, sentence_vectors: np.ndarray, sentence_sums: list[SpanSums]) -> np.ndarray:
+    """Each window's vector from its sentences' token sums; a sentence alone in its window keeps
+    its own vector (the one with its prompt and special tokens), as it did when windows were embedded."""
+    if not item.sentences:
+        return sentence_vectors
+    rows = window_rows(item.document, item.sentences)
+    vectors = unit_rows(window_sums(stacked(sentence_sums), rows).sums)
+    alone = [i for i, (a, b) in enumerate(rows) if a == b]
+    vectors[alone] = sentence_vectors[alone]
+    return vectors
 
 
 def assemble(

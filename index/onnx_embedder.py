@@ -62,6 +62,15 @@ def intra_op_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class SpanSums:
+    """Token-state sums and token counts of character spans of one passage: the mean-pooled vector
+    of any union of disjoint spans is the sum of their sums over the sum of their counts."""
+
+    sums: np.ndarray  # (spans, dim) float32
+    counts: np.ndarray  # (spans,) int64
+
+
 def token_batches(lengths: list[int], max_tokens: int, max_rows: int) -> list[tuple[int, int]]:
     """[start, end) runs of `lengths` (sorted longest first) whose rows × first length stay within
     `max_tokens` (one row at least) and `max_rows`."""
@@ -109,33 +118,55 @@ class OnnxEmbedder:
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit vectors (n, dim) float32 for document text, with the model's passage prompt."""
-        return self._encode([self._config.passage_prompt + t for t in texts], progress)
+        return self._encode([self._config.passage_prompt + t for t in texts], progress)[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Unit vectors (n, dim) float32 for questions, with the model's query prompt."""
-        return self._encode([self._config.query_prompt + t for t in texts], progress=False)
+        return self._encode([self._config.query_prompt + t for t in texts], progress=False)[0]
 
     def count_tokens(self, texts: list[str]) -> int:
         """Tokens the model reads for these passages: prompt and specials included, truncated alike."""
         encodings = self._tokenizer.encode_batch([self._config.passage_prompt + t for t in texts])
         return sum(len(e.ids) for e in encodings)
 
-    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Length-sorted batches (little padding), returned in the caller's order."""
+    def embed_passage_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
+    ) -> tuple[np.ndarray, list[SpanSums]]:
+        """`embed_passages` of `texts`, plus the token-state sums of character spans of each text
+        (offsets into the text, prompt excluded) from the same forward pass, so a longer text's
+        vector can be pooled from its parts' passes (`index/pooling.py`)."""
+        prompt = self._config.passage_prompt
+        return self._encode([prompt + t for t in texts], progress, shifted_spans(spans, len(prompt)))
+
+    def _encode(
+        self, texts: list[str], progress: bool, spans: list[list[tuple[int, int]]] | None = None
+    ) -> tuple[np.ndarray, list[SpanSums]]:
+        """Length-sorted batches (little padding), returned in the caller's order; with `spans`,
+        each text's span sums are read off the token states before they are dropped."""
         from tqdm.auto import tqdm
 
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_sums: list[SpanSums] = []
         if not texts:
-            return vectors
+            return vectors, span_sums
         encodings = self._tokenizer.encode_batch(texts)
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         batches = token_batches([len(encodings[i].ids) for i in order], self.batch_tokens, self.batch_size)
+        by_text: dict[int, SpanSums] = {}
         for start, end in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
             rows = order[start:end]
-            vectors[rows] = self._run([encodings[i] for i in rows])
-        return vectors
+            hidden, mask = self._run([encodings[i] for i in rows])
+            vectors[rows] = mean_pool(hidden, mask)
+            if spans is not None:
+                for row, i in enumerate(rows):
+                    states = hidden[row, : len(encodings[i].ids)]
+                    by_text[int(i)] = span_token_sums(states, encodings[i].offsets, spans[i])
+        if spans is not None:
+            span_sums = [by_text[i] for i in range(len(texts))]
+        return vectors, span_sums
 
-    def _run(self, encodings: list) -> np.ndarray:
+    def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:
+        """Token states (rows, width, dim) of one padded batch and its attention mask."""
         width = max(len(e.ids) for e in encodings)
         # Padding positions are masked out of attention and pooling, so their id does not matter.
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -147,6 +178,34 @@ class OnnxEmbedder:
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         (hidden,) = self._session.run(None, feeds)[:1]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return hidden, mask
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Unit mean of the unmasked token states of each row: the sentence-transformers vector."""
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def shifted_spans(spans: list[list[tuple[int, int]]], shift: int) -> list[list[tuple[int, int]]]:
+    """Spans of texts as offsets into the prompted texts the tokenizer reads."""
+    return [[(a + shift, b + shift) for a, b in text_spans] for text_spans in spans]
+
+
+def span_token_sums(states: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> SpanSums:
+    """Sum and count of the token states whose characters overlap each span.
+
+    A token "▁word" starts at the space before its word, so overlap (not containment) is the test;
+    special tokens have empty offsets and belong to no span. Tokens cut off by truncation are
+    missing, so a span past the model's length counts 0 tokens.
+    """
+    offsets_array = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    starts, ends = offsets_array[:, 0], offsets_array[:, 1]
+    sums = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+    counts = np.zeros(len(spans), dtype=np.int64)
+    for i, (a, b) in enumerate(spans):
+        inside = (starts < b) & (ends > a) & (ends > starts)
+        sums[i] = states[inside].sum(axis=0)
+        counts[i] = int(inside.sum())
+    return SpanSums(sums, counts)

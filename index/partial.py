@@ -59,11 +59,14 @@ class PartialParts:
             arrays["context_embeddings"] = parts.context_embeddings
         target = self._path(parts.document.doc_id, parts.document.sha256)
         temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
-        with temporary.open("wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
+        try:
+            with temporary.open("wb") as file:
+                np.savez(file, **arrays)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)  # a full disk leaves no half file behind
 
     def load(self, doc_id: str, sha256: str) -> DocumentParts | None:
         """The document as an earlier build embedded it, or None (never embedded, or unreadable)."""

@@ -32,7 +32,7 @@ class DocumentParts:
     embeddings: np.ndarray
     sentences: list[SentenceSpan]
     sentence_embeddings: np.ndarray | None
-    context_embeddings: np.ndarray | None = None  # per sentence, its context window's vector (`index/build.py: context_windows`)
+    context_embeddings: np.ndarray | None = None  # per sentence, its context window's vector (`index/build.py: window_rows`)
 
 
 class ChunkStore(Protocol):

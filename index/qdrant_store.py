@@ -29,7 +29,7 @@ from reportqa.ingest.types import Chunk, SentenceSpan
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # of the collection and its payloads; a reader of another version refuses it (2: context vectors)
+SCHEMA_VERSION = 3  # of the collection and its payloads; a reader of another version refuses it (2: context vectors; 3: pooled)
 DENSE, SENTENCE, CONTEXT, SPARSE = "dense", "sentence", "context", "bm25"
 BATCH = 256  # points per upsert request
 _NAMESPACE = uuid.UUID("5b0f3a52-9b7c-4f7e-9a55-3c1d2e0a7b61")

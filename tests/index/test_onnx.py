@@ -53,6 +53,22 @@ def test_passage_vectors_match_torch_on_every_report_chunk_and_sentence(
         assert cosine.min() >= 0.9999
 
 
+def test_span_sums_match_torch_and_leave_the_passage_vector_alone(
+    embedder: Embedder, torch_embedder: Embedder, report_index: store.IndexData
+) -> None:
+    """Both backends pool the same tokens for a span; asking for spans does not change the vector."""
+    texts = [indexed_text(c) for c in report_index.chunks[:8]]
+    spans = [[(0, 20), (len(t) // 2, len(t))] for t in texts]
+    vectors, sums = embedder.embed_passage_spans(texts, spans)
+    torch_vectors, torch_sums = torch_embedder.embed_passage_spans(texts, spans)
+    np.testing.assert_array_equal(vectors, embedder.embed_passages(texts))
+    assert (vectors * torch_vectors).sum(axis=1).min() >= 0.9999
+    for ours, theirs in zip(sums, torch_sums):
+        np.testing.assert_array_equal(ours.counts, theirs.counts)
+        cosine = (ours.sums * theirs.sums).sum(axis=1) / np.linalg.norm(ours.sums, axis=1) / np.linalg.norm(theirs.sums, axis=1)
+        assert cosine.min() >= 0.9999
+
+
 def test_question_vectors_match_torch_on_the_question_set(embedder: Embedder, torch_embedder: Embedder) -> None:
     cosine = (embedder.embed_queries(QUESTIONS) * torch_embedder.embed_queries(QUESTIONS)).sum(axis=1)
     assert cosine.min() >= 0.9999
