@@ -9,6 +9,8 @@ archive.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +27,7 @@ from reportqa.ingest.types import SplitDocument
 READERS_VARIABLE = "REPORTQA_READERS"
 FILES_PER_WORKER = 4  # below this many files a worker's start-up (a second: Kiwi, pdfplumber) costs more than it saves
 READ_AHEAD = 2  # files in flight per worker
+PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def split_files(files: list[tuple[Path, str]], chunking: ChunkingConfig, workers
         yield from (split_file(path, doc_id, chunking) for path, doc_id in files)
         return
     # spawn, not fork: the caller may hold ONNX Runtime's threads, which a forked child would inherit stuck.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_leave_with, initargs=(os.getpid(),)) as pool:
         queued = iter(files)
         window: deque[Future[Outcome]] = deque(
             pool.submit(split_file, path, doc_id, chunking) for path, doc_id in islice(queued, READ_AHEAD * workers)
@@ -72,3 +75,15 @@ def split_files(files: list[tuple[Path, str]], chunking: ChunkingConfig, workers
             for path, doc_id in islice(queued, 1):
                 window.append(pool.submit(split_file, path, doc_id, chunking))
             yield outcome
+
+
+def _leave_with(parent: int) -> None:
+    """In a worker: exit as soon as the build that started it is gone. A worker holds both ends of its
+    task pipe, so a parent killed with -9 would otherwise leave it waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -126,12 +126,36 @@ def test_a_killed_build_resumes_where_it_stopped(archive: Path, embedder: Embedd
     deadline = time.monotonic() + 600
     while len(list(partial.glob("*/*.npz"))) < 2 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    readers = children_of(child.pid)
     child.send_signal(signal.SIGKILL)
     child.wait()
     kept = len(list(partial.glob("*/*.npz")))
     assert 2 <= kept < 8 and not store.exists("resumed")  # stopped part way: nothing went live
+    assert readers and wait_until_gone(readers)  # its reading workers leave with it
 
     report = build_index([archive], embedder, name="resumed", progress=False)
     assert len(report.resumed_documents) == kept and len(report.embedded_documents) == 8 - kept
     assert manifest_without_times("resumed") == manifest_without_times("whole")
     assert not partial.exists()
+
+
+def children_of(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def wait_until_gone(pids: set[int], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
