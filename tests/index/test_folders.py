@@ -117,6 +117,7 @@ def test_a_killed_build_resumes_where_it_stopped(archive: Path, embedder: Embedd
     """kill -9 once the first groups are kept; the next build embeds only the rest, and the index
     is byte for byte the one an uninterrupted build makes."""
     monkeypatch.setenv("REPORTQA_CHECKPOINT_CHARS", SMALL_GROUPS)
+    monkeypatch.setenv("REPORTQA_READERS", "1")  # the killed build reads in a worker process
     build_index([archive], embedder, name="whole", progress=False, readers=0)
     partial = store.index_folder("resumed") / "partial"
     child = subprocess.Popen(
