@@ -232,10 +232,10 @@ def _build_locked(
     writer = writer or EmbeddedWriter(name, embedder, asdict(chunking))
     stored = writer.stored()
     partial = PartialParts(name, embedder.name, embedder.quantize, asdict(chunking))
-    reused = [doc_id for _, doc_id in files if stored.get(doc_id) == digests[doc_id]]
-    resumed, todo = [], []
+    reused, resumed, todo = [], [], []
     for path, doc_id in files:
         if stored.get(doc_id) == digests[doc_id]:
+            reused.append(doc_id)
             continue
         parts = partial.load(doc_id, digests[doc_id])
         if parts is None:
