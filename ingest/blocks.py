@@ -6,13 +6,15 @@ former return `Paragraph`s so cleaning never has to guess what the format alread
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Why a line was left out of the cleaned text (shown by `reportqa ingest --explain`).
 PLACEHOLDER = "placeholder"  # image descriptions, empty form fields
 HEADER_FOOTER = "header/footer"  # running headers, footers, page numbers
 CHROME = "chrome"  # web navigation, widgets, lines before/after the body
 PERSONAL = "personal data"  # e-mail addresses, phone and business numbers
+
+CELL_SEPARATOR = " | "  # between the cells of a table row, in every format
 
 
 @dataclass(frozen=True)
@@ -30,3 +32,12 @@ class Dropped:
     reason: str
     text: str
     page: int | None = None  # 1-based, for paged formats
+
+
+@dataclass
+class FlowText:
+    """What the reader of an unpaged format (HWPX, HWP, DOCX) returns: one flow of paragraphs."""
+
+    paragraphs: list[Paragraph]
+    title: str
+    dropped: list[Dropped] = field(default_factory=list)

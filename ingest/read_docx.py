@@ -10,24 +10,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportqa.errors import UnreadableDocument
-from reportqa.ingest.blocks import HEADER_FOOTER, Dropped, Paragraph
+from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, Dropped, FlowText, Paragraph
 
-CELL_SEPARATOR = " | "
 HEADING_STYLE = re.compile(r"(?:Heading|제목)\s*(\d)")
 
 
-@dataclass
-class DocxText:
-    paragraphs: list[Paragraph]
-    title: str
-    dropped: list[Dropped] = field(default_factory=list)
-
-
-def read_docx(raw: bytes, path: Path) -> DocxText:
+def read_docx(raw: bytes, path: Path) -> FlowText:
     """Paragraphs, title and dropped page furniture of a DOCX file's bytes."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -49,7 +40,7 @@ def read_docx(raw: bytes, path: Path) -> DocxText:
         if text:
             paragraphs.append(Paragraph(text, _heading_level(block)))
     title = document.core_properties.title or next((p.text for p in paragraphs if p.heading_level), "")
-    return DocxText(paragraphs, " ".join(title.split()), _page_furniture(document))
+    return FlowText(paragraphs, " ".join(title.split()), _page_furniture(document))
 
 
 def _row_text(row) -> str:  # noqa: ANN001 - python-docx's _Row

@@ -16,25 +16,17 @@ from pathlib import Path
 
 from lxml import etree
 from reportqa.errors import UnreadableDocument
-from reportqa.ingest.blocks import HEADER_FOOTER, PLACEHOLDER, Dropped, Paragraph
+from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, PLACEHOLDER, Dropped, FlowText, Paragraph
 
 HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
 HH = "{http://www.hancom.co.kr/hwpml/2011/head}"
 OPF = "{http://www.idpf.org/2007/opf/}"
-CELL_SEPARATOR = " | "
 SECTION_FILE = re.compile(r"Contents/section(\d+)\.xml")
 OUTLINE_STYLE = re.compile(r"(?:개요|Outline)\s*(\d+)")
 PICTURES = {f"{HP}pic", f"{HP}ole", f"{HP}video", f"{HP}chart"}
 PAGE_FURNITURE = {f"{HP}header", f"{HP}footer"}
 NOTES = {f"{HP}footNote", f"{HP}endNote"}
 TEXT_BOXES = {f"{HP}rect", f"{HP}ellipse", f"{HP}polygon", f"{HP}curve", f"{HP}container", f"{HP}textart"}
-
-
-@dataclass
-class HwpxText:
-    paragraphs: list[Paragraph]
-    title: str
-    dropped: list[Dropped] = field(default_factory=list)
 
 
 @dataclass
@@ -130,7 +122,7 @@ def _run_text(t: etree._Element) -> str:
     return "".join(parts)
 
 
-def read_hwpx(raw: bytes, path: Path) -> HwpxText:
+def read_hwpx(raw: bytes, path: Path) -> FlowText:
     """Paragraphs, title and dropped lines of an HWPX file's bytes."""
     import io
 
@@ -147,7 +139,7 @@ def read_hwpx(raw: bytes, path: Path) -> HwpxText:
             title = _title(package, names, path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
         raise UnreadableDocument(f"Cannot read {path}: not a readable HWPX file ({error}).") from None
-    return HwpxText(reader.paragraphs + reader.notes, title, reader.dropped)
+    return FlowText(reader.paragraphs + reader.notes, title, reader.dropped)
 
 
 def _parse(package: zipfile.ZipFile, name: str, path: Path) -> etree._Element:

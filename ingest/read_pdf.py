@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportqa.errors import UnreadableDocument
-from reportqa.ingest.blocks import HEADER_FOOTER, Dropped, Paragraph
+from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, Dropped, Paragraph
 from reportqa.ingest.running import furniture
 from reportqa.ingest.sections import HEADING_MAX_CHARS, NUMBERED_STYLES, SENTENCE_END
 
 log = logging.getLogger(__name__)
 
-CELL_SEPARATOR = " | "
 ITEM_START = re.compile(r"[□■○●◦•▪▫◆◇※*\-–·▲►▶❍❏【]|제\s*\d+\s*[조관장절항편]")
 HANGUL = re.compile(r"[가-힣]")
 HEADING_RATIO = 1.15  # a line this much larger than the body is a heading candidate
