@@ -25,7 +25,7 @@ from reportqa.index.search import Searcher
 log = logging.getLogger(__name__)
 
 COLUMNS = ["id", "title", "file", "pages", "sections", "chunks", "added"]
-FORMATS = [".pdf", ".hwpx", ".docx", ".txt", ".md", ".html", ".htm"]
+FORMATS = [".pdf", ".hwpx", ".hwp", ".docx", ".txt", ".md", ".html", ".htm"]
 CONCURRENCY = "documents"  # adds and removals share one queue: one index build at a time
 
 

@@ -1,12 +1,11 @@
 """Raw files → page texts or paragraphs: decoding and format extraction only, no cleaning.
 
 Every failure a user can cause (missing file, unknown suffix, undecodable bytes, a PDF without a
-text layer or with a password, a damaged HWPX, a file over the size limit) becomes an
-`UnreadableDocument` whose one-line message names the file.
+text layer or with a password, a damaged HWPX or HWP, an encrypted HWP, a file over the size
+limit) becomes an `UnreadableDocument` whose one-line message names the file.
 
-HWP 5 (the binary .hwp of Hancom Office before HWPX) is refused with a message saying to save it
-as HWPX or PDF: the one maintained Python reader (pyhwp) is AGPL, and no permissively licensed one
-could be tested here (docs/formats.md).
+HWP 5 (the binary .hwp of Hancom Office before HWPX) is read by ingest/read_hwp.py, written here on
+olefile because the one maintained Python reader, pyhwp, is AGPL (docs/formats.md).
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ PDF_SUFFIXES = frozenset({".pdf"})
 HWPX_SUFFIXES = frozenset({".hwpx"})
 DOCX_SUFFIXES = frozenset({".docx"})
 HWP_SUFFIXES = frozenset({".hwp"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | DOCX_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | HWP_SUFFIXES | DOCX_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -48,10 +47,6 @@ class RawText:
 def read_source(path: Path) -> RawText:
     """Read `path` read-only and return its text; the reader is chosen by the file suffix."""
     suffix = path.suffix.lower()
-    if suffix in HWP_SUFFIXES:
-        raise UnreadableDocument(
-            f"Cannot read {path}: HWP 5 binary files are not read; save it as HWPX or PDF in Hancom Office and add that."
-        )
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocument(f"Cannot read {path}: unsupported file type '{suffix}' (supported: {supported}).")
@@ -66,6 +61,11 @@ def read_source(path: Path) -> RawText:
 
         hwpx = read_hwpx(raw, path)
         return RawText(raw, [], hwpx.title, paragraphs=[hwpx.paragraphs], outline=True, dropped=hwpx.dropped)
+    if suffix in HWP_SUFFIXES:
+        from reportqa.ingest.read_hwp import read_hwp
+
+        hwp = read_hwp(raw, path)
+        return RawText(raw, [], hwp.title, paragraphs=[hwp.paragraphs], outline=True, dropped=hwp.dropped)
     if suffix in DOCX_SUFFIXES:
         from reportqa.ingest.read_docx import read_docx
 

@@ -1,4 +1,4 @@
-"""PDF, HWPX and DOCX as they really come: the shared real documents and generated ones."""
+"""PDF, HWPX and DOCX as they really come: the shared real documents and generated ones (HWP 5: test_hwp.py)."""
 from __future__ import annotations
 
 import os
@@ -192,12 +192,6 @@ def test_corrupt_hwpx_and_docx_are_refused(tmp_path: Path) -> None:
     fake = tmp_path / "fake.docx"
     fake.write_bytes(b"not a zip at all")
     unreadable(fake)
-
-
-def test_hwp5_is_refused_with_what_to_do(tmp_path: Path) -> None:
-    path = tmp_path / "old.hwp"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    assert "HWPX" in unreadable(path)
 
 
 def test_oversize_file_is_refused_before_reading(tmp_path: Path) -> None:
