@@ -1,11 +1,8 @@
 """HWP 5 (Hancom's binary .hwp) → paragraphs in reading order, kept and dropped as read_hwpx does.
 
-Written here on olefile (BSD) from Hancom's published "HWP 5.0 file format" document, because the
-maintained Python reader, pyhwp, is AGPL (docs/formats.md). The file is an OLE2 container:
-FileHeader says whether the streams are deflated and whether the text is encrypted (password,
-distribution and DRM documents are refused); DocInfo holds the paragraph shapes and styles that
-mark headings; BodyText/SectionN hold the text as a tree of records. The preview text (PrvText)
-is never read: it is only the first page or so.
+Written here from Hancom's published "HWP 5.0 file format" document on olefile (BSD) and zlib,
+because the maintained Python reader, pyhwp, is AGPL (docs/formats.md). Password, distribution and
+DRM documents are refused; the preview text (PrvText, the first page or so) is never used.
 """
 from __future__ import annotations
 
