@@ -3,9 +3,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test browser bench eval screenshot docs clean
+.PHONY: install ocr run test browser bench eval screenshot docs clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed ocr
+
+# OCR of scanned pages and images uses Debian's Tesseract with its Korean model. It is optional at
+# run time (a scan then gets one line saying what to install), so a machine without apt-get or root
+# only hears what to install.
+ocr:
+	@test -f /usr/share/tesseract-ocr/5/tessdata/kor.traineddata || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian tesseract-ocr and tesseract-ocr-kor for OCR of scanned documents"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-kor >/dev/null; \
+		else echo "OCR of scanned documents needs: apt-get install tesseract-ocr tesseract-ocr-kor (skipped: not root)"; fi; }
 
 # torch is installed first and alone: pinned to the CPU build that lies on these
 # machines, so no later requirement can pull a multi-gigabyte CUDA build.

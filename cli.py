@@ -153,10 +153,20 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+
+def _explain_recognised(doc_id: str, recognised: dict[int, float], as_json: bool) -> None:
+    """Which pages OCR read, with the mean confidence Tesseract reported for each and overall."""
+    mean = sum(recognised.values()) / len(recognised)
+    if as_json:
+        _echo_json({"doc": doc_id, "recognised_pages": sorted(recognised), "confidence": {str(p): c for p, c in sorted(recognised.items())}, "mean_confidence": mean})
+        return
+    pages = ", ".join(f"p.{page} {confidence:.2f}" for page, confidence in sorted(recognised.items()))
+    click.echo(f"recognised by OCR ({len(recognised)} scanned page(s), mean Tesseract confidence {mean:.2f}): {pages}")
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
-@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data).")
+@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data) and the pages read by OCR.")
 @_fail_cleanly
 def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
@@ -168,6 +178,8 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
         loaded = read_document(path, doc_id)
         document = loaded.document
         chunks = chunk_document(document, ChunkingConfig())
+        if explain and document.recognised:
+            _explain_recognised(document.doc_id, document.recognised, as_json)
         if explain:
             for dropped in loaded.dropped:
                 if as_json:
@@ -313,7 +325,8 @@ def _print_answer(answer: Any) -> None:
 def _where(chunk: Chunk) -> str:
     """Document title and section, then the file, page (paged formats) and offsets."""
     page = f" p. {chunk.page}" if chunk.page is not None else ""
-    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end})"
+    scanned = f", {chunk.scanned_note}" if chunk.scanned_note else ""
+    return f"{chunk.heading}  ({chunk.doc_id}{page}:{chunk.start}-{chunk.end}{scanned})"
 
 
 @main.group(invoke_without_command=True)
@@ -558,15 +571,29 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--store", type=click.Choice(["embedded", "qdrant"]), default="embedded", show_default=True, help="qdrant: instead, the Qdrant store in local mode on synthetic chunks.")
 @click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @click.option("--ingest", is_flag=True, help="Instead: archive ingestion against plain sentence-transformers (minutes).")
+@click.option("--ocr", is_flag=True, help="Instead: OCR of generated scans (character error rate, s/page, hit@5 of the scanned report; minutes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
 def bench(
-    runs: int, skip_conversion: bool, korquad: bool, faiss_sizes: bool, questions: int | None, store: str, chunks: int, ingest: bool, as_json: bool
+    runs: int,
+    skip_conversion: bool,
+    korquad: bool,
+    faiss_sizes: bool,
+    questions: int | None,
+    store: str,
+    chunks: int,
+    ingest: bool,
+    ocr: bool,
+    as_json: bool,
 ) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
     from reportqa.lab.bench import faiss_crossover, run_bench
 
-    if ingest:
+    if ocr:
+        from reportqa.lab.ocr_bench import ocr_bench
+
+        result = ocr_bench()
+    elif ingest:
         from reportqa.lab.ingest_bench import ingest_bench
 
         result = ingest_bench()

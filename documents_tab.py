@@ -67,13 +67,18 @@ def add_files(engine: DocumentEngine, paths: list[str]) -> Iterator[str]:
     """Add the uploaded files in one build, yielding the progress HTML as it moves; errors stay per file."""
     names = [Path(p).name for p in paths]
     lines = {name: "reading and checking …" for name in names}
-    updates: queue.Queue[tuple[int, int] | None] = queue.Queue()
+    # (done, total) files embedded, or (name, done, total) pages of a scan recognised
+    updates: queue.Queue[tuple[int, int] | tuple[str, int, int] | None] = queue.Queue()
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
             outcome["changes"] = add_documents(
-                list(map(Path, paths)), engine.searcher().embedder, names=names, on_file=lambda done, total: updates.put((done, total))
+                list(map(Path, paths)),
+                engine.searcher().embedder,
+                names=names,
+                on_file=lambda done, total: updates.put((done, total)),
+                on_page=lambda name, done, total: updates.put((name, done, total)),
             )
         except ReportQAError as error:
             outcome["error"] = str(error)
@@ -88,6 +93,11 @@ def add_files(engine: DocumentEngine, paths: list[str]) -> Iterator[str]:
     yield progress_html(lines)
     bar = ""
     while (update := updates.get()) is not None:
+        if len(update) == 3:
+            name, done, total = update
+            lines[name] = f"recognising scanned pages (OCR): page {done} of {total} …"
+            yield progress_html(lines, bar)
+            continue
         bar = batch_bar(*update, time.monotonic() - started)
         yield progress_html({name: "embedding …" for name in lines}, bar)
     changes: Changes | None = outcome.get("changes")

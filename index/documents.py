@@ -32,6 +32,7 @@ from reportqa.index.build import BuildReport, build_index
 from reportqa.index.embedder import Embedder
 from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.ingest.load import iter_sources
+from reportqa.ingest.ocr import PageProgress
 from reportqa.ingest.pool import split_files
 from reportqa.ingest.read import read_bytes
 from reportqa.ingest.types import SplitDocument
@@ -128,15 +129,16 @@ def add_documents(
     names: list[str] | None = None,
     on_file: Callable[[int, int], None] | None = None,
     progress: bool = False,
+    on_page: PageProgress | None = None,
 ) -> Changes:
     """Copy files — a folder: its supported files, recursively — into the documents folder and index
     them in one build. A file that cannot be read, or is already added, is reported in `errors` and
     the others still go in; `names` overrides the names shown (an upload's temporary path has a
-    meaningless one)."""
+    meaningless one). `on_page(name, done, total)` follows the pages OCR reads while files are checked."""
     _recover()
     changes = Changes()
     files = _expand(paths, names, changes.errors)
-    staged = _stage(files, _indexed_ids(), changes)
+    staged = _stage(files, _indexed_ids(), changes, on_page)
     _commit(staged, [], embedder, changes, on_file, progress)
     return changes
 
@@ -206,7 +208,7 @@ def _expand(paths: list[Path], names: list[str] | None, errors: dict[str, str]) 
     return files
 
 
-def _stage(files: list[tuple[Path, str]], indexed: set[str], changes: Changes) -> list[_Staged]:
+def _stage(files: list[tuple[Path, str]], indexed: set[str], changes: Changes, on_page: PageProgress | None = None) -> list[_Staged]:
     """Copy each new file into a hidden staging folder, check it reads (in worker processes), and move
     the good ones into the documents folder; the rest are reported in `changes.errors`."""
     staging: list[tuple[Path, str, str]] = []  # (staging folder, name, id)
@@ -233,7 +235,7 @@ def _stage(files: list[tuple[Path, str]], indexed: set[str], changes: Changes) -
         meta = {"name": name, "added": time.strftime("%Y-%m-%d %H:%M:%S"), "sha256": hashlib.sha256(raw).hexdigest(), "source": str(path.resolve())}
         (folder / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         staging.append((folder, name, document_id))
-    checked = split_files([(folder / name, f"{document_id}/{name}") for folder, name, document_id in staging], ChunkingConfig())
+    checked = split_files([(folder / name, f"{document_id}/{name}") for folder, name, document_id in staging], ChunkingConfig(), on_page=on_page)
     staged = []
     for (folder, name, document_id), outcome in zip(staging, checked):
         if outcome.error is not None:

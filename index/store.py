@@ -130,6 +130,7 @@ def _document_row(doc: Document) -> dict:
 def document_from_row(row: dict) -> Document:
     row = dict(row)
     row["sections"] = [Section(**s) for s in row["sections"]]
+    row["recognised"] = {int(page): confidence for page, confidence in row.get("recognised", {}).items()}  # JSON keys are strings
     return Document(**row)
 
 

@@ -13,6 +13,7 @@ PLACEHOLDER = "placeholder"  # image descriptions, empty form fields
 HEADER_FOOTER = "header/footer"  # running headers, footers, page numbers
 CHROME = "chrome"  # web navigation, widgets, lines before/after the body
 PERSONAL = "personal data"  # e-mail addresses, phone and business numbers
+NOT_RECOGNISED = "scanned page, not recognised"  # OCR unavailable: the page has no text layer
 
 CELL_SEPARATOR = " | "  # between the cells of a table row, in every format
 

@@ -116,4 +116,5 @@ def _chunk(doc: Document, section: str, start: int, piece: str) -> Chunk:
         end=end,
         text=doc.text[start:end],
         page=doc.page_at(start),
+        recognised=doc.recognised.get(doc.page_at(start) or 0),
     )

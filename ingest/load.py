@@ -9,6 +9,7 @@ from pathlib import Path
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import Dropped
 from reportqa.ingest.clean import CleanText, clean_pages, clean_paragraphs
+from reportqa.ingest.ocr import PageProgress
 from reportqa.ingest.read import SUPPORTED_SUFFIXES, RawText, read_bytes, read_source
 from reportqa.ingest.sections import HEADING_MAX_CHARS, find_sections
 from reportqa.ingest.types import Document
@@ -29,14 +30,14 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
-def load_document(path: Path, doc_id: str | None = None) -> Document:
+def load_document(path: Path, doc_id: str | None = None, on_page: PageProgress | None = None) -> Document:
     """Read and clean one file; `doc_id` defaults to the file name. The file is only read."""
-    return read_document(path, doc_id).document
+    return read_document(path, doc_id, on_page).document
 
 
-def read_document(path: Path, doc_id: str | None = None) -> Loaded:
-    """`load_document` that also says what was dropped and why."""
-    source = read_source(path)
+def read_document(path: Path, doc_id: str | None = None, on_page: PageProgress | None = None) -> Loaded:
+    """`load_document` that also says what was dropped and why; `on_page` follows OCR's pages."""
+    source = read_source(path, on_page)
     if source.paragraphs is None:
         cleaned = clean_pages(source.pages)
     else:
@@ -51,6 +52,7 @@ def read_document(path: Path, doc_id: str | None = None) -> Loaded:
         sha256=hashlib.sha256(source.raw).hexdigest(),
         sections=find_sections(cleaned.text, cleaned.headings, text_rules=not source.outline),
         page_starts=cleaned.page_starts if source.paged else None,
+        recognised=source.recognised,
     )
     log.info("loaded %s: %d characters, %d sections", document.doc_id, len(document.text), len(document.sections))
     return Loaded(document, cleaned.dropped)

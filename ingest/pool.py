@@ -22,6 +22,7 @@ from pathlib import Path
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.chunk import ChunkingConfig, split_document
 from reportqa.ingest.load import load_document
+from reportqa.ingest.ocr import PageProgress
 from reportqa.ingest.types import SplitDocument
 
 READERS_VARIABLE = "REPORTQA_READERS"
@@ -40,10 +41,10 @@ class Outcome:
     error: UnreadableDocument | None = None
 
 
-def split_file(path: Path, doc_id: str, chunking: ChunkingConfig) -> Outcome:
+def split_file(path: Path, doc_id: str, chunking: ChunkingConfig, on_page: PageProgress | None = None) -> Outcome:
     """Load and cut one file; a file the user can fix becomes an `Outcome` with its error."""
     try:
-        return Outcome(path, doc_id, split=split_document(load_document(path, doc_id), chunking))
+        return Outcome(path, doc_id, split=split_document(load_document(path, doc_id, on_page), chunking))
     except UnreadableDocument as error:
         return Outcome(path, doc_id, error=error)
 
@@ -63,11 +64,16 @@ def reading_workers(files: int) -> int:
     return 0 if files < FILES_PER_WORKER else max(0, min(cores - 2, files // FILES_PER_WORKER))
 
 
-def split_files(files: list[tuple[Path, str]], chunking: ChunkingConfig, workers: int | None = None) -> Iterator[Outcome]:
-    """An `Outcome` per (path, doc_id), in the order given; `workers` 0 reads in this process."""
+def split_files(
+    files: list[tuple[Path, str]], chunking: ChunkingConfig, workers: int | None = None, on_page: PageProgress | None = None
+) -> Iterator[Outcome]:
+    """An `Outcome` per (path, doc_id), in the order given; `workers` 0 reads in this process.
+
+    `on_page` follows OCR's pages when files are read in this process (workers report whole files).
+    """
     workers = reading_workers(len(files)) if workers is None else workers
     if workers == 0:
-        yield from (split_file(path, doc_id, chunking) for path, doc_id in files)
+        yield from (split_file(path, doc_id, chunking, on_page) for path, doc_id in files)
         return
     # spawn, not fork: the caller may hold ONNX Runtime's threads, which a forked child would inherit stuck.
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_leave_with, initargs=(os.getpid(),)) as pool:

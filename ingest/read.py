@@ -2,7 +2,8 @@
 
 Every failure a user can cause (missing file, unknown suffix, undecodable bytes, a PDF without a
 text layer or with a password, a damaged HWPX or HWP, an encrypted HWP, a file over the size
-limit) becomes an `UnreadableDocument` whose one-line message names the file.
+limit, a scan where Tesseract is missing) becomes an `UnreadableDocument` whose one-line message
+names the file. Scanned PDF pages and page images are recognised by OCR (ingest/ocr.py).
 
 HWP 5 (the binary .hwp of Hancom Office before HWPX) is read by ingest/read_hwp.py, written here on
 olefile because the one maintained Python reader, pyhwp, is AGPL (docs/formats.md).
@@ -19,6 +20,7 @@ from charset_normalizer import from_bytes
 from reportqa import limits
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import Dropped, Paragraph
+from reportqa.ingest.ocr import PageProgress
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ PDF_SUFFIXES = frozenset({".pdf"})
 HWPX_SUFFIXES = frozenset({".hwpx"})
 DOCX_SUFFIXES = frozenset({".docx"})
 HWP_SUFFIXES = frozenset({".hwp"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | HWP_SUFFIXES | DOCX_SUFFIXES
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # read by OCR (ingest/ocr.py)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | HWPX_SUFFIXES | HWP_SUFFIXES | DOCX_SUFFIXES | IMAGE_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,14 @@ class RawText:
     paragraphs: list[list[Paragraph]] | None = None  # structured formats: paragraphs per page
     outline: bool = False  # the format's headings are the whole outline (styles), no text rules needed
     dropped: list[Dropped] = field(default_factory=list)  # what the reader already left out
+    recognised: dict[int, float] = field(default_factory=dict)  # scanned pages (1-based) → OCR confidence (0–1)
 
 
-def read_source(path: Path) -> RawText:
-    """Read `path` read-only and return its text; the reader is chosen by the file suffix."""
+def read_source(path: Path, on_page: PageProgress | None = None) -> RawText:
+    """Read `path` read-only and return its text; the reader is chosen by the file suffix.
+
+    `on_page(name, done, total)` follows the pages OCR recognises, the slow part of a scan.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
@@ -54,8 +61,13 @@ def read_source(path: Path) -> RawText:
     if suffix in PDF_SUFFIXES:
         from reportqa.ingest.read_pdf import read_pdf
 
-        pdf = read_pdf(raw, path)
-        return RawText(raw, [], pdf.title, paged=True, paragraphs=pdf.pages, dropped=pdf.dropped)
+        pdf = read_pdf(raw, path, on_page)
+        return RawText(raw, [], pdf.title, paged=True, paragraphs=pdf.pages, dropped=pdf.dropped, recognised=pdf.recognised)
+    if suffix in IMAGE_SUFFIXES:
+        from reportqa.ingest.read_image import read_image
+
+        image = read_image(raw, path, on_page)
+        return RawText(raw, [], paged=True, paragraphs=image.pages, dropped=image.dropped, recognised=image.recognised)
     if suffix in HWPX_SUFFIXES:
         from reportqa.ingest.read_hwpx import read_hwpx
 

@@ -22,8 +22,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from reportqa.errors import UnreadableDocument
-from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, Dropped, Paragraph
+from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, NOT_RECOGNISED, Dropped, Paragraph
+from reportqa.ingest.ocr import INSTALL_HINT, RENDER_DPI, PageProgress, RecognisedPage, ocr_missing, recogniser, tessdata_dir
 from reportqa.ingest.running import furniture
 from reportqa.ingest.sections import HEADING_MAX_CHARS, NUMBERED_STYLES, SENTENCE_END
 
@@ -54,32 +57,77 @@ class PdfText:
     pages: list[list[Paragraph]]
     title: str
     dropped: list[Dropped] = field(default_factory=list)
+    recognised: dict[int, float] = field(default_factory=dict)  # 1-based page → OCR confidence (0–1)
 
 
-def read_pdf(raw: bytes, path: Path) -> PdfText:
-    """Paragraphs of every page, in order, with dropped page furniture."""
+def read_pdf(raw: bytes, path: Path, on_page: PageProgress | None = None) -> PdfText:
+    """Paragraphs of every page, in order, with dropped page furniture.
+
+    A page with pictures but no text layer is a scan: it is rendered and recognised (`ingest.ocr`),
+    and only such pages are, so a mixed PDF keeps the text layer of the others.
+    """
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
             pages = [_page_lines(page) for page in pdf.pages]
+            scans = [number for number, page in enumerate(pdf.pages) if page.images and not pages[number]]
             title = str((pdf.metadata or {}).get("Title") or "")
+            recognised, dropped = _recognise_scans(pdf, scans, pages, path, on_page)
     except PDFPasswordIncorrect:
         raise UnreadableDocument(f"Cannot read {path}: the PDF is password-protected.") from None
+    except UnreadableDocument:
+        raise
     except Exception as error:  # pdfminer raises many types on damaged files; all mean the same to a user
         if "password" in str(error).lower() or type(error).__name__.startswith("PDFEncryption"):
             raise UnreadableDocument(f"Cannot read {path}: the PDF is password-protected.") from None
         log.debug("pdfplumber failed on %s", path, exc_info=True)
         raise UnreadableDocument(f"Cannot read {path}: not a readable PDF ({type(error).__name__}).") from None
     if not any(line.text.strip() for lines in pages for line in lines):
-        raise UnreadableDocument(f"Cannot read {path}: the PDF has no text layer (scanned images need OCR first).")
+        what = "OCR found no text on its scanned pages" if recognised else "the PDF has no text layer and no scanned pages"
+        raise UnreadableDocument(f"Cannot read {path}: {what}.")
+    paragraphs, furniture_dropped = lay_out(pages)
+    return PdfText(paragraphs, " ".join(title.split()), dropped + furniture_dropped, recognised)
+
+
+def _recognise_scans(pdf, scans: list[int], pages: list[list[_Line]], path: Path, on_page: PageProgress | None) -> tuple[dict[int, float], list[Dropped]]:  # noqa: ANN001
+    """OCR the scanned pages in place; without Tesseract a scan-only PDF is refused with what to
+    install, and a mixed one keeps its text pages and lists the scanned ones as dropped."""
+    if not scans:
+        return {}, []
+    if tessdata_dir() is None:
+        if len(scans) == len(pages):
+            raise ocr_missing(path)
+        log.warning("%s: %d scanned page(s) skipped: %s", path, len(scans), INSTALL_HINT)
+        return {}, [Dropped(NOT_RECOGNISED, INSTALL_HINT, number + 1) for number in scans]
+    recognised = {}
+    with recogniser(path) as recognise:
+        for done, number in enumerate(tqdm(scans, desc=f"recognising {path.name}", unit="page", disable=len(scans) < 2), start=1):
+            page = recognise(pdf.pages[number].to_image(resolution=RENDER_DPI).original)
+            pages[number] = ocr_lines(page)
+            recognised[number + 1] = page.confidence
+            if on_page is not None:
+                on_page(path.name, done, len(scans))
+    return recognised, []
+
+
+def ocr_lines(page: RecognisedPage) -> list[_Line]:
+    """A recognised page's lines as layout lines: the box height stands for the font size, rounded
+    to half a point so the noise of a box's pixels does not split a paragraph."""
+    return [
+        _Line(line.text, line.x0, line.x1, line.top, line.bottom, round((line.bottom - line.top) * 2) / 2, space_after=True)
+        for line in page.lines
+    ]
+
+
+def lay_out(pages: list[list[_Line]]) -> tuple[list[list[Paragraph]], list[Dropped]]:
+    """Paragraphs per page from lines (a text layer's or OCR's), and the page furniture dropped."""
     dropped = _drop_furniture(pages)
     body = _body_size(pages)
     right = max((line.x1 for lines in pages for line in lines if not line.table), default=0.0)
     heading_sizes = _heading_sizes(pages, body)
-    paragraphs = [_paragraphs(lines, right, heading_sizes) for lines in pages]
-    return PdfText(paragraphs, " ".join(title.split()), dropped)
+    return [_paragraphs(lines, right, heading_sizes) for lines in pages], dropped
 
 
 def _page_lines(page) -> list[_Line]:  # noqa: ANN001 - pdfplumber's Page

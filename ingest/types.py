@@ -25,6 +25,7 @@ class Document:
     sha256: str  # of the raw bytes, so re-indexing can tell what changed
     sections: list[Section] = field(default_factory=list)
     page_starts: list[int] | None = None  # PDF: offset in `text` where each page begins
+    recognised: dict[int, float] = field(default_factory=dict)  # scanned pages (1-based) → OCR confidence (0–1)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding `offset`, or None for documents without pages."""
@@ -46,6 +47,9 @@ class SentenceSpan:
     end: int
 
 
+SCANNED_NOTE = "scanned page, text recognised"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A citable excerpt: `clean_text[start:end] == text` for its document."""
@@ -58,11 +62,17 @@ class Chunk:
     end: int
     text: str
     page: int | None = None
+    recognised: float | None = None  # read by OCR from a scanned page: Tesseract's confidence for it (0–1)
 
     @staticmethod
     def make_id(doc_id: str, start: int, end: int) -> str:
         """Stable id from the document and the span, so re-chunking the same text keeps ids."""
         return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
+
+    @property
+    def scanned_note(self) -> str:
+        """What a citation says of an excerpt OCR read, so the reader knows to check the page."""
+        return SCANNED_NOTE if self.recognised is not None else ""
 
     @property
     def heading(self) -> str:
@@ -82,6 +92,7 @@ class Chunk:
             "start": self.start,
             "end": self.end,
             "text": self.text,
+            "recognised": self.recognised,
         }
 
     @classmethod

@@ -16,7 +16,7 @@ from reportqa.limits import MODES, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
 from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
-from reportqa.qa.confidence import Calibration, NameCheck, Signals, confidence
+from reportqa.qa.confidence import Calibration, NameCheck, Signals, after_recognition, confidence
 from reportqa.qa.bridge import WordBridge, names as english_names
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
@@ -182,7 +182,8 @@ class Answerer:
         chosen = _distinct([c for c in resolved if not refers_back(c.text)] or resolved)
         citations, numbers = cite(chosen, self.searcher.data.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
-        return replace(base, text=text, answerable=True, citations=citations)
+        sure = after_recognition(base.confidence, [c.chunk for c in citations])
+        return replace(base, text=text, answerable=True, citations=citations, confidence=sure)
 
     def _uncosted(self, candidates: list[Candidate]) -> list[Candidate]:
         """Candidates chosen without the retrieval cost, best first: a list gathers the places that answer

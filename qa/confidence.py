@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,6 +27,7 @@ import regex
 from reportqa.errors import InvalidConfig
 from reportqa.index.store import IndexData
 from reportqa.ingest.korean import kiwi
+from reportqa.ingest.types import Chunk
 
 # A quantity question ("얼마", "how many") whose best sentence's paragraph holds no such number is not answered by it.
 NUMBER_PENALTY = 0.3
@@ -174,3 +176,10 @@ def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
     z = (support - midpoint) / calibration.scale
     penalty = NUMBER_PENALTY if signals.lacks_number else 1.0
     return penalty * (1.0 - signals.missing_share) / (1.0 + math.exp(-z))
+
+
+def after_recognition(confidence: float, chunks: Sequence[Chunk]) -> float:
+    """An answer quoting text OCR read from a scan is as sure as the recognition, at most: the
+    confidence is scaled by the lowest Tesseract confidence of the quoted scanned pages."""
+    recognised = [chunk.recognised for chunk in chunks if chunk.recognised is not None]
+    return confidence * min(recognised) if recognised else confidence

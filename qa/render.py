@@ -84,7 +84,8 @@ def _citation_html(citation: Citation, turn: int, document_text: str) -> str:
 
 def _location(chunk: Chunk) -> str:
     page = f" · p. {chunk.page}" if chunk.page is not None else ""
-    return html.escape(chunk.heading or chunk.doc_id) + page
+    scanned = f" · {chunk.scanned_note}" if chunk.scanned_note else ""
+    return html.escape(chunk.heading or chunk.doc_id) + page + scanned
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:

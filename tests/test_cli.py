@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from reportqa.cli import main
 from reportqa.index import store
 
-HIT_KEYS = {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text"}
+HIT_KEYS = {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text", "recognised"}
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -35,7 +35,7 @@ def test_hits_are_ranked_and_carry_their_section(searcher: Searcher) -> None:
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
     assert hits[0].chunk.section == "2. 장기불황을 극복한 중소기업 사례 > ④ 지역적 강점의 활용"
-    assert set(hits[0].to_dict()) == {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text"}
+    assert set(hits[0].to_dict()) == {"rank", "score", "chunk_id", "doc", "title", "section", "start", "end", "text", "recognised"}
 
 
 def test_section_path_is_searchable_but_not_cited(searcher: Searcher) -> None:
