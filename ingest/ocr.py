@@ -55,7 +55,7 @@ def tessdata_dir() -> Path | None:
     """The folder holding Tesseract's Korean model: $TESSDATA_PREFIX, else Debian's places."""
     candidates = [os.environ[TESSDATA_VARIABLE]] if os.environ.get(TESSDATA_VARIABLE) else []
     for folder in map(Path, [*candidates, *TESSDATA_DIRS]):
-        if (folder / f"{LANGUAGE}.traineddata").is_file():
+        if all((folder / f"{language}.traineddata").is_file() for language in LANGUAGE.split("+")):
             return folder
     return None
 
