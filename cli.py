@@ -156,7 +156,9 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
-@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data).")
+@click.option(
+    "--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data) and an encoding that is a guess."
+)
 @_fail_cleanly
 def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
@@ -169,6 +171,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
         document = loaded.document
         chunks = chunk_document(document, ChunkingConfig())
         if explain:
+            for note in loaded.notes:
+                if as_json:
+                    _echo_json({"doc": document.doc_id, "note": note})
+                else:
+                    click.echo(f"note: {note}")
             for dropped in loaded.dropped:
                 if as_json:
                     _echo_json({"doc": document.doc_id, "dropped": dropped.reason, "page": dropped.page, "text": dropped.text})
