@@ -166,7 +166,11 @@ def _explain_recognised(doc_id: str, recognised: dict[int, float], as_json: bool
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every chunk as a JSON line.")
-@click.option("--explain", is_flag=True, help="Also list the lines dropped (chrome, header/footer, placeholder, personal data) and the pages read by OCR.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also list the lines dropped (chrome, header/footer, placeholder, personal data), the pages read by OCR and an encoding that is a guess.",
+)
 @_fail_cleanly
 def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
     """Clean documents and show their sections and chunks (writes nothing)."""
@@ -181,6 +185,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool, explain: bool) -> None:
         if explain and document.recognised:
             _explain_recognised(document.doc_id, document.recognised, as_json)
         if explain:
+            for note in loaded.notes:
+                if as_json:
+                    _echo_json({"doc": document.doc_id, "note": note})
+                else:
+                    click.echo(f"note: {note}")
             for dropped in loaded.dropped:
                 if as_json:
                     _echo_json({"doc": document.doc_id, "dropped": dropped.reason, "page": dropped.page, "text": dropped.text})

@@ -4,6 +4,8 @@ see what the index holds, remove a document; and the chat's "search in" choice o
 A thin Gradio layer over `index.documents`. Several files dropped at once go in with one build
 (one progress bar with the time left); adding or removing rebuilds the default index
 incrementally and then reloads the chat's searcher, so the next question sees the change.
+The upload takes any file: the server, not the browser's file filter, refuses what it cannot read,
+so each refusal gets its one-line reason in the progress list, as the CLI prints it.
 In a read-only app (a shared link) the list is shown, upload and removal are not.
 """
 from __future__ import annotations
@@ -21,11 +23,11 @@ import gradio as gr
 from reportqa.errors import ReportQAError
 from reportqa.index.documents import Changes, add_documents, list_documents, remove_document
 from reportqa.index.search import Searcher
+from reportqa.ingest.read import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ["id", "title", "file", "pages", "sections", "chunks", "added"]
-FORMATS = [".pdf", ".hwpx", ".hwp", ".docx", ".txt", ".md", ".html", ".htm"]
 CONCURRENCY = "documents"  # adds and removals share one queue: one index build at a time
 
 
@@ -121,12 +123,15 @@ def documents_tab(
 
     Returns the components a page load fills (list, removal choice, chat choice) and the filler.
     """
-    hint = "Documents the chat answers from." + ("" if read_only else " Add PDF, HWPX, DOCX, text or HTML files; they are copied into the data folder and embedded together, only they.")
-    gr.Markdown(hint)
+    formats = ", ".join(f"`{suffix}`" for suffix in sorted(SUPPORTED_SUFFIXES))  # the readers' own list, never retyped
+    adding = (
+        f" Add {formats} files; they are copied into the data folder and embedded together, only they."
+        " A file that cannot be read is listed below with the reason, and the others still go in."
+    )
+    gr.Markdown("Documents the chat answers from." + ("" if read_only else adding), elem_id="doc-hint")
     upload = gr.File(
         label="Add documents (drop one or more files)",
         file_count="multiple",
-        file_types=FORMATS,
         elem_id="doc-upload",
         visible=not read_only,
         height=140,

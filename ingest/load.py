@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Loaded:
-    """A cleaned document and every line the cleaning left out (for `ingest --explain`)."""
+    """A cleaned document, every line the cleaning left out and what reading it was unsure of (for `ingest --explain`)."""
 
     document: Document
     dropped: list[Dropped]
+    notes: list[str]
 
 
 def file_sha256(path: Path) -> str:
@@ -55,7 +56,7 @@ def read_document(path: Path, doc_id: str | None = None, on_page: PageProgress |
         recognised=source.recognised,
     )
     log.info("loaded %s: %d characters, %d sections", document.doc_id, len(document.text), len(document.sections))
-    return Loaded(document, cleaned.dropped)
+    return Loaded(document, cleaned.dropped, source.notes)
 
 
 def _title(cleaned: CleanText, source: RawText) -> str:

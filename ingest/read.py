@@ -3,7 +3,8 @@
 Every failure a user can cause (missing file, unknown suffix, undecodable bytes, a PDF without a
 text layer or with a password, a damaged HWPX or HWP, an encrypted HWP, a file over the size
 limit, a scan where Tesseract is missing) becomes an `UnreadableDocument` whose one-line message
-names the file. Scanned PDF pages and page images are recognised by OCR (ingest/ocr.py).
+names the file. Scanned PDF pages and page images are recognised by OCR (ingest/ocr.py). A text
+file whose encoding is a guess is read, and says so (`RawText.notes`, a logged warning).
 
 HWP 5 (the binary .hwp of Hancom Office before HWPX) is read by ingest/read_hwp.py, written here on
 olefile because the one maintained Python reader, pyhwp, is AGPL (docs/formats.md).
@@ -16,10 +17,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from reportqa import limits
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import Dropped, Paragraph
+from reportqa.ingest.encoding import doubt, readings
 from reportqa.ingest.ocr import PageProgress
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class RawText:
     outline: bool = False  # the format's headings are the whole outline (styles), no text rules needed
     dropped: list[Dropped] = field(default_factory=list)  # what the reader already left out
     recognised: dict[int, float] = field(default_factory=dict)  # scanned pages (1-based) → OCR confidence (0–1)
+    notes: list[str] = field(default_factory=list)  # what the reader is unsure of (an encoding guessed among close ones)
 
 
 def read_source(path: Path, on_page: PageProgress | None = None) -> RawText:
@@ -83,12 +85,12 @@ def read_source(path: Path, on_page: PageProgress | None = None) -> RawText:
 
         docx = read_docx(raw, path)
         return RawText(raw, [], docx.title, paragraphs=[docx.paragraphs], outline=True, dropped=docx.dropped)
-    text = _decode_text(raw, path)
+    text, notes = _decode_text(raw, path)
     limits.text_length(path, len(text))
     if suffix in HTML_SUFFIXES:
         body, title = _html_main_text(text, path)
-        return RawText(raw=raw, pages=[body], title_hint=title)
-    return RawText(raw=raw, pages=[text])
+        return RawText(raw=raw, pages=[body], title_hint=title, notes=notes)
+    return RawText(raw=raw, pages=[text], notes=notes)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -120,23 +122,28 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _decode_text(raw: bytes, path: Path) -> str:
-    """UTF-8 (BOM or not) first because it is unambiguous; else let charset-normalizer guess.
+def _decode_text(raw: bytes, path: Path) -> tuple[str, list[str]]:
+    """The text, and a note when its encoding is a guess (logged as a warning too).
 
-    Korean files saved by older Windows tools are CP949/EUC-KR, which charset-normalizer detects.
+    UTF-8 (BOM or not) first because it is unambiguous; else the most plausible reading
+    (ingest/encoding.py), e.g. CP949/EUC-KR for Korean files saved by older Windows tools.
     NUL bytes are refused up front: no text encoding we accept produces them, binaries do.
     """
     if b"\x00" in raw:
         raise UnreadableDocument(f"Cannot read {path}: it looks like a binary file, not text.")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         pass
-    best = from_bytes(raw).best()
-    if best is None:
+    ranked = readings(raw)
+    if not ranked:
         raise UnreadableDocument(f"Cannot read {path}: the text encoding could not be detected.")
-    log.info("%s decoded as %s", path, best.encoding)
-    return str(best)
+    log.info("%s decoded as %s (%s)", path, ranked[0].encoding, ranked[0].language or "language unknown")
+    note = doubt(ranked)
+    if not note:
+        return ranked[0].text, []
+    log.warning("%s: %s", path, note)
+    return ranked[0].text, [note]
 
 
 def _html_main_text(html: str, path: Path) -> tuple[str, str]:

@@ -183,6 +183,15 @@ def test_ingest_json_chunks_round_trip_offsets(tmp_path: Path) -> None:
     assert chunks and {"id", "doc_id", "start", "end", "text", "section"} <= set(chunks[0])
 
 
+def test_ingest_explain_says_when_the_encoding_is_a_guess(tmp_path: Path) -> None:
+    doc = tmp_path / "paris.txt"
+    doc.write_bytes("Paris\n\nLe repas était très bon à Paris, et nous avons marché le long de la Seine jusqu'au soir.\n".encode("latin-1"))
+    code, out, _ = run("ingest", str(doc), "--explain")
+    assert code == 0
+    assert out.splitlines()[0].startswith("note: encoding uncertain: read as cp1252 (also possible: cp1250")
+    assert "très bon à Paris" in run("ingest", str(doc), "--json")[1]
+
+
 def test_ingest_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
     code, _, err = run("ingest", str(tmp_path / "absent.pdf"))
     assert code == 1 and len(err.strip().splitlines()) == 1 and "absent.pdf" in err

@@ -1,12 +1,18 @@
-"""The Documents tab in the browser: add the press release, ask about it, see it cited, remove it."""
+"""The Documents tab in the browser: add the press release, ask about it, see it cited, remove it;
+every file it cannot read is refused with its reason while the others go in."""
 from __future__ import annotations
 
 import hashlib
+import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from reportqa.errors import UnreadableDocument
+from reportqa.ingest.load import load_document
+from reportqa.ingest.read import SUPPORTED_SUFFIXES
 from reportqa.paths import PROJECT_ROOT
 
 from tests.app.driver import Chat, DocumentsTab, running_app
@@ -18,6 +24,10 @@ TITLE = "행정안전부는 12월 2일 국무회의에서"
 QUESTION = "국민주권정부 정부혁신 추진전략의 4대 핵심 전략은 무엇인가?"
 FROM_THE_RELEASE = "거버넌스"  # in the release's answer to QUESTION, nowhere in the bundled report
 SCREENSHOT = PROJECT_ROOT / "test-output" / "app" / "documents-tab.png"
+CITRUS = (  # a small document of its own: one fact no other document holds
+    "제주 감귤 작황 보고서\n\n"
+    "제주 감귤 농가의 올해 수확량은 지난해보다 12% 늘어난 45만 톤으로 집계되었으며, 농가들은 맑은 날이 많았던 덕분이라고 설명했다.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +89,46 @@ def test_read_only_app_lists_but_hides_upload_and_removal(page: Page, app_home: 
         expect(page.locator("#doc-upload")).to_have_count(0)
         expect(page.locator("#doc-remove")).to_have_count(0)
         expect(tab.list).to_be_visible()
+
+
+def refusal(path: Path) -> str:
+    """The one line the CLI prints for a file it cannot add (without its "Error: "): the reader's message, naming the file."""
+    with pytest.raises(UnreadableDocument) as caught:
+        load_document(path)
+    return str(caught.value).replace(str(path), path.name)
+
+
+def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_path: Path) -> None:
+    """No file filter in the browser: a bad file reaches the server, which says why it refuses it."""
+    good = tmp_path / "citrus.txt"
+    good.write_text(CITRUS, encoding="utf-8")
+    unknown = tmp_path / "measurements.xyz"
+    unknown.write_bytes(b"0.1 0.2 0.3\n")
+    corrupt = tmp_path / "minutes.hwp"  # random bytes renamed
+    corrupt.write_bytes(random.Random(0).randbytes(4000))
+    chat = Chat(page, url)
+    box = page.locator("#chat-documents")
+    expect(box.get_by_role("checkbox").first).to_be_visible(timeout=60_000)
+    held = box.locator("label:has(input[type=checkbox])").all_text_contents()  # what the index holds before
+
+    tab = DocumentsTab(page)
+    for suffix in SUPPORTED_SUFFIXES:
+        expect(page.locator("#doc-hint")).to_contain_text(suffix)
+    tab.upload([good, unknown, corrupt])
+    for refused in (unknown, corrupt):
+        expect(tab.progress.locator("li", has_text=refused.name)).to_contain_text(f"✗ {refusal(refused)}")
+    expect(tab.progress.locator("li", has_text=good.name)).to_contain_text("✓ 제주 감귤 작황 보고서")
+    expect(tab.list).to_contain_text(good.name)
+    expect(tab.list).not_to_contain_text(unknown.name)
+    expect(tab.list).not_to_contain_text(corrupt.name)
+
+    page.get_by_role("tab", name="Chat").click()
+    expect(box.get_by_role("checkbox")).to_have_count(len(held) + 1)
+    for label in held:
+        expect(box).to_contain_text(label)  # nothing the index held is lost
+    box.get_by_label(re.compile(re.escape(good.name))).check()
+    chat.ask("제주 감귤의 올해 수확량은 얼마인가?")
+    expect(chat.sources).to_contain_text("45만 톤")
+    assert chat.dialogs == []
+
+    DocumentsTab(page).remove(hashlib.sha256(good.read_bytes()).hexdigest()[:10])  # the next tests see the index as it was
