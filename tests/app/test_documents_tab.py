@@ -132,3 +132,31 @@ def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_pa
     assert chat.dialogs == []
 
     DocumentsTab(page).remove(hashlib.sha256(good.read_bytes()).hexdigest()[:10])  # the next tests see the index as it was
+
+
+def test_an_hwp_and_a_scanned_page_go_in_and_the_scan_is_cited_as_such(page: Page, url: str, tmp_path: Path) -> None:
+    """The issue's files through the tab: HWP 5 read by its own reader, a PNG by OCR, cited as a scan."""
+    from reportqa.ingest.types import SCANNED_NOTE
+    from reportqa.lab.ocr_bench import BODY_POINTS, typeset
+
+    template = PROJECT_ROOT.parent / "shared" / "documents" / "report_template.hwp"
+    scan = tmp_path / "citrus-scan.png"
+    typeset([(line, BODY_POINTS) for line in CITRUS.split("\n") if line], 300)[0].save(scan, dpi=(300, 300))
+    chat = Chat(page, url)
+    box = page.locator("#chat-documents")
+    expect(box.get_by_role("checkbox").first).to_be_visible(timeout=60_000)
+
+    tab = DocumentsTab(page)
+    tab.upload([template, scan])
+    expect(tab.progress.locator("li", has_text=template.name)).to_contain_text("✓")
+    expect(tab.progress.locator("li", has_text=scan.name)).to_contain_text("✓")  # its title as OCR read it
+
+    page.get_by_role("tab", name="Chat").click()
+    box.get_by_label(re.compile(re.escape(scan.name))).check()
+    chat.ask("제주 감귤의 올해 수확량은 얼마인가?")
+    expect(chat.sources).to_contain_text("45만 톤")
+    expect(chat.sources).to_contain_text(SCANNED_NOTE)
+    assert chat.dialogs == []
+
+    for added in (template, scan):  # the next tests see the index as it was
+        DocumentsTab(page).remove(hashlib.sha256(added.read_bytes()).hexdigest()[:10])
