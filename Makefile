@@ -47,9 +47,11 @@ screenshot: install browser
 	$(BIN)/python -m pytest -q tests/app/test_chat.py -k showcase
 	cp test-output/app/chat.png docs/screenshot.png
 
-# docs/cli.md is `reportqa … --help` of every command, rewritten by cog (tests/test_docs_cli.py checks it).
+# docs/cli.md is `reportqa … --help` of every command, rewritten by cog (tests/test_docs_cli.py checks it);
+# docs/openapi.json is the HTTP API's schema (tests/app/test_http_api.py checks it).
 docs: install
 	$(BIN)/cog -r docs/cli.md
+	$(BIN)/python -c "import json; from reportqa.http_api import api_schema; print(json.dumps(api_schema(), indent=1, ensure_ascii=False))" > docs/openapi.json
 
 eval: install
 	$(BIN)/reportqa eval --out eval/out

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from reportqa.errors import ReportQAError, as_user_error
 from reportqa.documents_tab import documents_tab
+from reportqa.http_api import add_api, require_key
 from reportqa.eval.feedback import FeedbackEntry, append_feedback
 from reportqa.eval.flow import EvalRun, evaluate_set
 from reportqa.eval.report import summary_table
@@ -428,12 +429,16 @@ def launch(
     block: bool = True,
     read_only: bool | None = None,
     qdrant: QdrantTarget | None = None,
+    api_key: str | None = None,
 ) -> gr.Blocks:
     """Serve the chat on index `index_name` (in Qdrant with `qdrant`); with block=False return at once (tests), then close() it.
 
-    `read_only` (by default: when shared) hides adding and removing documents."""
+    `read_only` (by default: when shared) hides adding and removing documents. The HTTP API
+    (http_api.py) is served beside the chat, under /v1; behind a public share link only with `api_key`."""
+    require_key(host, api_key)
     engine = Engine(index_name, model, LlmConfig.from_env(llm_url, llm_model), qdrant)
-    demo = build_app(engine, share if read_only is None else read_only)
+    read_only = share if read_only is None else read_only
+    demo = build_app(engine, read_only)
     demo.launch(
         server_name=host,
         server_port=port,
@@ -444,6 +449,10 @@ def launch(
         prevent_thread_lock=True,
         allowed_paths=[str(data_home() / "eval")],  # the evaluation tab offers its reports for download
     )
+    if share and not api_key:
+        log.warning("the HTTP API is off behind a public share link without an API key (--api-key)")
+    else:
+        add_api(demo.app, engine, read_only, api_key)
     # Loading starts once the server is up: loading the tokenizer holds the GIL for a second or
     # more, and gradio's start-up check of its own URL must not wait behind it.
     engine.start()

@@ -433,7 +433,13 @@ def _print_changes(changes: Changes) -> None:
 @click.option(
     "--read-only/--no-read-only",
     default=None,
-    help="Hide adding and removing documents (default: on with --share, off without).",
+    help="Hide adding and removing documents, in the page and the API (default: on with --share, off without).",
+)
+@click.option(
+    "--api-key",
+    envvar="REPORTQA_API_KEY",
+    default=None,
+    help="Require 'Authorization: Bearer KEY' on the HTTP API (/v1); needed when --host is not loopback. Env: REPORTQA_API_KEY.",
 )
 @llm_options
 @index_option
@@ -445,16 +451,31 @@ def serve(
     port: int,
     share: bool,
     read_only: bool | None,
+    api_key: str | None,
     llm_url: str | None,
     llm_model: str | None,
     index_name: str,
     model: str | None,
     qdrant: QdrantTarget | None,
 ) -> None:
-    """Start the chat in the browser (builds the default index on first start)."""
+    """Start the chat in the browser and the HTTP API beside it (builds the default index on first start).
+
+    The API (OpenAI-compatible /v1/chat/completions, /v1/search, /v1/ask, /v1/documents) is
+    described in docs/api.md."""
     from reportqa.app import launch
 
-    launch(host=host, port=port, share=share, index_name=index_name, model=model, llm_url=llm_url, llm_model=llm_model, read_only=read_only, qdrant=qdrant)
+    launch(
+        host=host,
+        port=port,
+        share=share,
+        index_name=index_name,
+        model=model,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        read_only=read_only,
+        qdrant=qdrant,
+        api_key=api_key,
+    )
 
 
 @main.command("eval")

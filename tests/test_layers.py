@@ -18,7 +18,7 @@ import pytest
 from reportqa.index import store
 from reportqa.paths import PROJECT_ROOT
 
-LAYERS = [("errors", "paths", "limits"), ("ingest",), ("index",), ("qa",), ("eval",), ("lab",), ("documents_tab", "app"), ("cli",)]
+LAYERS = [("errors", "paths", "limits"), ("ingest",), ("index",), ("qa",), ("eval",), ("lab",), ("documents_tab", "http_api", "app"), ("cli",)]
 RANK = {top: rank for rank, tops in enumerate(LAYERS) for top in tops}
 NOT_CODE = {"tests", "docs", "corpus", "data", "build", "test-output"}
 

@@ -1,0 +1,144 @@
+"""The HTTP API beside the chat, through the official `openai` client and plain HTTP, against a real
+server on 127.0.0.1 (the real model, the real index)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from click.testing import CliRunner
+from reportqa.app import launch
+from reportqa.cli import main
+from reportqa.errors import ReportQAError
+from reportqa.http_api import api_schema
+from reportqa.paths import PROJECT_ROOT
+
+from tests.app.driver import _free_port
+
+KEY = "test-key-1234"
+QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
+FOLLOW_UP = ["타스크사는 어떤 제품을 만드나?", "그 회사는 어느 나라에 수출하나?"]
+CONCURRENT = 20
+
+
+@pytest.fixture(scope="module")
+def url(app_home: Path) -> Iterator[str]:
+    port = _free_port()
+    demo = launch(port=port, block=False, api_key=KEY)
+    try:  # the first question waits for the index (built on first start): the tests then meet it ready
+        httpx.post(f"http://127.0.0.1:{port}/v1/search", json={"query": QUESTION}, headers={"Authorization": f"Bearer {KEY}"}, timeout=600)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, timeout=300, max_retries=0)
+
+
+def cli_json(*args: str) -> dict:
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    """What `reportqa ask --json` says to the question, on the same index."""
+    return cli_json("ask", QUESTION)
+
+
+def test_chat_completion_carries_the_answer_and_its_citations(client: openai.OpenAI, expected: dict) -> None:
+    reply = client.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": QUESTION}])
+    assert reply.choices[0].message.content == expected["answer"] and "[1]" in expected["answer"]
+    assert reply.choices[0].finish_reason == "stop"
+    extra = reply.model_extra or {}
+    assert extra["citations"] == expected["citations"] and extra["confidence"] == expected["confidence"]
+
+
+def test_streamed_reply_is_the_same_text_with_the_citations_at_the_end(client: openai.OpenAI, expected: dict) -> None:
+    chunks = list(client.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": QUESTION}], stream=True))
+    assert len(chunks) > 2
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == expected["answer"]
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert (chunks[-1].model_extra or {})["citations"] == expected["citations"]
+
+
+def test_earlier_user_messages_are_the_chat_history(client: openai.OpenAI) -> None:
+    """A follow-up ("그 회사") is resolved against the earlier question, as in the chat and `ask --batch`."""
+    messages = [{"role": "user", "content": FOLLOW_UP[0]}, {"role": "assistant", "content": "…"}, {"role": "user", "content": FOLLOW_UP[1]}]
+    reply = client.chat.completions.create(model="reportqa", messages=messages)
+    result = CliRunner().invoke(main, ["ask", "--batch", "-", "--json"], input=json.dumps({"question": FOLLOW_UP[1], "history": FOLLOW_UP[:1]}) + "\n")
+    assert reply.choices[0].message.content == json.loads(result.stdout)["answer"]
+
+
+def test_a_wrong_or_missing_key_gets_401(url: str) -> None:
+    wrong = openai.OpenAI(base_url=f"{url}/v1", api_key="not-the-key", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        wrong.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": QUESTION}])
+    response = httpx.post(f"{url}/v1/search", json={"query": QUESTION})
+    assert response.status_code == 401 and "API key" in response.json()["error"]["message"]
+
+
+def test_twenty_concurrent_requests_are_all_answered_alike(client: openai.OpenAI, expected: dict) -> None:
+    def ask(_: int) -> str:
+        return client.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": QUESTION}]).choices[0].message.content
+
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        answers = list(pool.map(ask, range(CONCURRENT)))
+    assert answers == [expected["answer"]] * CONCURRENT
+
+
+def test_search_and_ask_match_the_cli(url: str, expected: dict) -> None:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    found = httpx.post(f"{url}/v1/search", json={"query": QUESTION, "k": 3}, headers=headers, timeout=120).json()
+    assert found == cli_json("search", QUESTION, "-k", "3") and len(found["hits"]) == 3
+    assert httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, headers=headers, timeout=120).json() == {**expected}
+    bad = httpx.post(f"{url}/v1/ask", json={"question": "   "}, headers=headers, timeout=120)
+    assert bad.status_code == 400 and bad.json()["error"]["message"]
+
+
+def test_documents_are_added_listed_and_removed(url: str, tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    note = tmp_path / "memo.txt"
+    note.write_text("사내 메모\n\n올해 연구소의 특허 출원은 37건으로 지난해보다 9건 늘었다.\n", encoding="utf-8")
+    with note.open("rb") as file:
+        added = httpx.post(f"{url}/v1/documents", files=[("files", ("memo.txt", file)), ("files", ("x.xyz", b"?"))], headers=headers, timeout=300).json()
+    assert [d["name"] for d in added["added"]] == ["memo.txt"] and "unsupported file type" in added["errors"]["x.xyz"]
+    listed = httpx.get(f"{url}/v1/documents", headers=headers).json()["documents"]
+    assert [d["name"] for d in listed] == ["memo.txt"]
+    answer = httpx.post(f"{url}/v1/ask", json={"question": "연구소의 올해 특허 출원은 몇 건인가?"}, headers=headers, timeout=120).json()
+    assert "37건" in answer["answer"]
+    removed = httpx.delete(f"{url}/v1/documents/{listed[0]['id']}", headers=headers, timeout=300).json()
+    assert removed == {"removed": [listed[0]["id"]]}
+    assert httpx.get(f"{url}/v1/documents", headers=headers).json()["documents"] == []
+
+
+def test_a_read_only_server_refuses_uploads(app_home: Path) -> None:
+    port = _free_port()
+    demo = launch(port=port, block=False, read_only=True)
+    try:
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/documents", files=[("files", ("a.txt", b"x"))], timeout=60)
+        assert response.status_code == 403 and "read-only" in response.json()["error"]["message"]
+        assert httpx.delete(f"http://127.0.0.1:{port}/v1/documents/abc", timeout=60).status_code == 403
+    finally:
+        demo.close()
+
+
+def test_beyond_loopback_a_key_is_required() -> None:
+    with pytest.raises(ReportQAError, match="needs an API key"):
+        launch(host="0.0.0.0", port=_free_port(), block=False)
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"], env={"REPORTQA_API_KEY": ""})
+    assert result.exit_code == 1 and "needs an API key" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_the_openapi_page_is_the_servers_schema(url: str) -> None:
+    """docs/openapi.json is rewritten by `make docs`; a route changed without it fails here."""
+    served = httpx.get(f"{url}/v1/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).json()
+    assert served == api_schema() == json.loads((PROJECT_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert {"/v1/chat/completions", "/v1/search", "/v1/ask", "/v1/documents", "/v1/documents/{document_id}"} <= set(served["paths"])
