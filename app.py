@@ -10,14 +10,19 @@ The evaluation tab shows question-set text only in Markdown and Dataframe cells,
 from __future__ import annotations
 
 import html
+import json
 import logging
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from fastapi import FastAPI
 from reportqa.errors import ReportQAError, as_user_error
 from reportqa.documents_tab import documents_tab
 from reportqa.http_api import add_api, require_key
@@ -112,13 +117,17 @@ class Engine:
         self._answerer: Answerer | None = None
         self._error: str | None = None
         self._shown: dict[str, Document] = {}
+        self._version: str | None = None  # the live version loaded (embedded files; Qdrant keeps none)
+        self._reloading = threading.Lock()
 
     def start(self) -> None:
         threading.Thread(target=self._load, name=f"load-index-{self.index_name}", daemon=True).start()
 
     def _load(self) -> None:
         try:
+            version = self._live_version()
             searcher = open_searcher(self.index_name, self.model, notify=log.info, qdrant=self.qdrant)
+            self._version = version or self._live_version()  # read before loading: a build meanwhile is seen next time
             self._answerer = Answerer(searcher, AnswerConfig(), self.llm)
             log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
         except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
@@ -133,11 +142,19 @@ class Engine:
         return self._loaded.is_set()
 
     def answerer(self) -> Answerer:
-        """The loaded answerer, waiting for the load; a failed load raises its reason."""
+        """The loaded answerer, waiting for the load; a failed load raises its reason. When another
+        process (a second server, `reportqa documents add`) made a newer version, it is loaded first."""
         self._loaded.wait()
         if self._answerer is None:
             raise ReportQAError(f"the index {self.index_name!r} could not be loaded: {self._error}")
+        if self._live_version() != self._version:
+            with self._reloading:
+                if self._live_version() != self._version:
+                    self.reload()
         return self._answerer
+
+    def _live_version(self) -> str | None:
+        return None if self.qdrant is not None else store.live_version(self.index_name)
 
     def documents(self) -> dict[str, Document]:
         """Every document of the index, and those removed since: earlier answers still show their excerpts."""
@@ -150,8 +167,11 @@ class Engine:
 
     def reload(self) -> None:
         """Load the index again after documents were added or removed (the model stays loaded)."""
-        searcher = self.searcher()
+        assert self._answerer is not None, "reload() follows a load"
+        searcher = self._answerer.searcher
+        version = self._live_version()
         data = store.load(self.index_name, model=searcher.embedder.name, quantize=searcher.embedder.quantize)
+        self._version = version
         self._answerer = Answerer(Searcher(data, searcher.embedder, searcher.fusion), AnswerConfig(), self.llm)
         log.info("index %r reloaded: %d documents", self.index_name, len(data.documents))
 
@@ -418,6 +438,29 @@ def build_app(engine: Engine, read_only: bool = False) -> gr.Blocks:
     return demo
 
 
+SERVE_VARIABLE = "REPORTQA_SERVE"  # what `serve --workers N` hands each worker process (JSON)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What a server serves: one index, its model and LLM, and who may change and ask it."""
+
+    index_name: str = store.DEFAULT_INDEX
+    model: str | None = None
+    llm_url: str | None = None
+    llm_model: str | None = None
+    read_only: bool = False
+    api_key: str | None = None
+    qdrant_url: str | None = None  # a Qdrant server shared by the workers (local mode is one process's)
+    qdrant_key: str | None = None
+
+    def engine(self) -> Engine:
+        from reportqa.index.qdrant_store import QdrantTarget
+
+        qdrant = QdrantTarget(url=self.qdrant_url, api_key=self.qdrant_key) if self.qdrant_url else None
+        return Engine(self.index_name, self.model, LlmConfig.from_env(self.llm_url, self.llm_model), qdrant)
+
+
 def launch(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -447,7 +490,7 @@ def launch(
         css=CSS,
         head=HEAD,
         prevent_thread_lock=True,
-        allowed_paths=[str(data_home() / "eval")],  # the evaluation tab offers its reports for download
+        allowed_paths=allowed_paths(),
     )
     if share and not api_key:
         log.warning("the HTTP API is off behind a public share link without an API key (--api-key)")
@@ -459,6 +502,43 @@ def launch(
     if block:
         demo.block_thread()
     return demo
+
+
+def allowed_paths() -> list[str]:
+    """Files the page may serve: the evaluation tab offers its reports for download."""
+    return [str(data_home() / "eval")]
+
+
+def serve_workers(settings: ServeSettings, workers: int, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve with `workers` processes on one port (uvicorn's workers; the kernel spreads connections).
+
+    Each worker loads its own model and index; they share the index on disk (or one Qdrant server),
+    and each sees the others' added documents at its next question (`Engine.answerer`). The default
+    index is built here first when missing, so the workers do not race to build it.
+    """
+    import uvicorn
+
+    require_key(host, settings.api_key)
+    if settings.qdrant_url is None and settings.index_name == store.DEFAULT_INDEX and not store.exists(settings.index_name):
+        open_searcher(settings.index_name, settings.model, notify=log.info)
+    os.environ[SERVE_VARIABLE] = json.dumps(asdict(settings))
+    uvicorn.run("reportqa.app:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def worker_app() -> FastAPI:
+    """One worker of `serve_workers`: the API and the chat on one FastAPI app, settings from the parent."""
+    settings = ServeSettings(**json.loads(os.environ[SERVE_VARIABLE]))
+    engine = settings.engine()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        engine.start()
+        yield
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    add_api(app, engine, settings.read_only, settings.api_key)
+    demo = build_app(engine, settings.read_only)
+    return gr.mount_gradio_app(app, demo, path="", theme=THEME, css=CSS, head=HEAD, allowed_paths=allowed_paths())
 
 
 if __name__ == "__main__":

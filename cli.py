@@ -441,6 +441,13 @@ def _print_changes(changes: Changes) -> None:
     default=None,
     help="Require 'Authorization: Bearer KEY' on the HTTP API (/v1); needed when --host is not loopback. Env: REPORTQA_API_KEY.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes serving one port, each with its own model; they share the index (or one Qdrant server).",
+)
 @llm_options
 @index_option
 @model_option
@@ -452,6 +459,7 @@ def serve(
     share: bool,
     read_only: bool | None,
     api_key: str | None,
+    workers: int,
     llm_url: str | None,
     llm_model: str | None,
     index_name: str,
@@ -462,8 +470,18 @@ def serve(
 
     The API (OpenAI-compatible /v1/chat/completions, /v1/search, /v1/ask, /v1/documents) is
     described in docs/api.md."""
-    from reportqa.app import launch
+    from reportqa.app import ServeSettings, launch, serve_workers
 
+    if workers > 1:
+        if share:
+            raise ReportQAError("--share serves one process; leave out --workers or --share.")
+        if qdrant is not None and qdrant.url is None:
+            raise ReportQAError("several workers need a Qdrant server (--qdrant-url): a local Qdrant folder opens in one process only.")
+        settings = ServeSettings(
+            index_name, model, llm_url, llm_model, bool(read_only), api_key, qdrant.url if qdrant else None, qdrant.api_key if qdrant else None
+        )
+        serve_workers(settings, workers, host, port)
+        return
     launch(
         host=host,
         port=port,
@@ -602,6 +620,7 @@ def feedback_to_questions(feedback: Path | None, out: Path) -> None:
 @click.option("--chunks", default=100_000, show_default=True, help="--store qdrant: synthetic chunks to index.")
 @click.option("--ingest", is_flag=True, help="Instead: archive ingestion against plain sentence-transformers (minutes).")
 @click.option("--ocr", is_flag=True, help="Instead: OCR of generated scans (character error rate, s/page, hit@5 of the scanned report; minutes).")
+@click.option("--api", is_flag=True, help="Instead: the HTTP API under a bounded load on 127.0.0.1, one worker against two (minutes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_fail_cleanly
 def bench(
@@ -614,6 +633,7 @@ def bench(
     chunks: int,
     ingest: bool,
     ocr: bool,
+    api: bool,
     as_json: bool,
 ) -> None:
     """Print speed and memory figures, torch and ONNX Runtime side by side (scratch index folder)."""
@@ -623,6 +643,10 @@ def bench(
         from reportqa.lab.ocr_bench import ocr_bench
 
         result = ocr_bench()
+    elif api:
+        from reportqa.lab.api_bench import api_bench
+
+        result = api_bench()
     elif ingest:
         from reportqa.lab.ingest_bench import ingest_bench
 

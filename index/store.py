@@ -107,6 +107,15 @@ def _current(name: str) -> Path | None:
     return version
 
 
+def live_version(name: str = DEFAULT_INDEX) -> str | None:
+    """The name of the live version (one small file read): a process holding another one is stale,
+    so servers of one index see each other's builds without a restart."""
+    try:
+        return (index_folder(name) / "CURRENT").read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
 def exists(name: str = DEFAULT_INDEX) -> bool:
     """A build has finished at least once (its files may still be damaged: `load` checks)."""
     return (index_folder(name) / "CURRENT").is_file()

@@ -3,6 +3,10 @@ server on 127.0.0.1 (the real model, the real index)."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +27,8 @@ KEY = "test-key-1234"
 QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
 FOLLOW_UP = ["타스크사는 어떤 제품을 만드나?", "그 회사는 어느 나라에 수출하나?"]
 CONCURRENT = 20
+MEMO = "사내 메모\n\n올해 연구소의 특허 출원은 37건으로 지난해보다 9건 늘었다.\n"
+MEMO_QUESTION = "연구소의 올해 특허 출원은 몇 건인가?"
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +112,13 @@ def test_search_and_ask_match_the_cli(url: str, expected: dict) -> None:
 def test_documents_are_added_listed_and_removed(url: str, tmp_path: Path) -> None:
     headers = {"Authorization": f"Bearer {KEY}"}
     note = tmp_path / "memo.txt"
-    note.write_text("사내 메모\n\n올해 연구소의 특허 출원은 37건으로 지난해보다 9건 늘었다.\n", encoding="utf-8")
+    note.write_text(MEMO, encoding="utf-8")
     with note.open("rb") as file:
         added = httpx.post(f"{url}/v1/documents", files=[("files", ("memo.txt", file)), ("files", ("x.xyz", b"?"))], headers=headers, timeout=300).json()
     assert [d["name"] for d in added["added"]] == ["memo.txt"] and "unsupported file type" in added["errors"]["x.xyz"]
     listed = httpx.get(f"{url}/v1/documents", headers=headers).json()["documents"]
     assert [d["name"] for d in listed] == ["memo.txt"]
-    answer = httpx.post(f"{url}/v1/ask", json={"question": "연구소의 올해 특허 출원은 몇 건인가?"}, headers=headers, timeout=120).json()
+    answer = httpx.post(f"{url}/v1/ask", json={"question": MEMO_QUESTION}, headers=headers, timeout=120).json()
     assert "37건" in answer["answer"]
     removed = httpx.delete(f"{url}/v1/documents/{listed[0]['id']}", headers=headers, timeout=300).json()
     assert removed == {"removed": [listed[0]["id"]]}
@@ -142,3 +148,44 @@ def test_the_openapi_page_is_the_servers_schema(url: str) -> None:
     served = httpx.get(f"{url}/v1/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert served == api_schema() == json.loads((PROJECT_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     assert {"/v1/chat/completions", "/v1/search", "/v1/ask", "/v1/documents", "/v1/documents/{document_id}"} <= set(served["paths"])
+
+
+def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, url: str, expected: dict) -> None:
+    """`serve --workers 2`: one port, two processes; a document added through either is found by both."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {KEY}"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("reportqa")), "serve", "--workers", "2", "--port", str(port), "--api-key", KEY],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until_serving(base, server)
+        question = {"model": "reportqa", "messages": [{"role": "user", "content": QUESTION}]}
+        with ThreadPoolExecutor(8) as pool:  # new connections: the kernel spreads them over both workers
+            replies = list(pool.map(lambda _: httpx.post(f"{base}/v1/chat/completions", json=question, headers=headers, timeout=300).json(), range(8)))
+        assert {r["choices"][0]["message"]["content"] for r in replies} == {expected["answer"]}
+        added = httpx.post(f"{base}/v1/documents", files=[("files", ("memo.txt", MEMO.encode()))], headers=headers, timeout=300).json()
+        memo = added["added"][0]["id"]
+        asked = {"question": MEMO_QUESTION}
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: httpx.post(f"{base}/v1/ask", json=asked, headers=headers, timeout=300).json()["answer"], range(8)))
+        assert all("37건" in answer for answer in answers)
+        httpx.delete(f"{base}/v1/documents/{memo}", headers=headers, timeout=300)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(60)
+
+
+def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stderr.read().decode() if server.stderr else "the server exited"
+        try:
+            if httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"nothing served at {base} within {seconds} s")
