@@ -3,7 +3,8 @@
 - `POST /v1/chat/completions`: OpenAI's chat completions, so any OpenAI client, Open WebUI or a
   messenger bot can ask. The last user message is the question, the earlier user messages its chat
   history (they resolve follow-ups, as in the chat). The reply's text carries the `[n]` markers;
-  the response adds a `citations` array, the same objects as `reportqa ask --json`. With
+  the response adds a `citations` array, the same objects as `reportqa ask --json`; with an LLM
+  (`serve --llm-url`) the answer is the LLM's, from the same excerpts, as in the chat. With
   `"stream": true` the text comes as server-sent `chat.completion.chunk` events, the citations in
   the last one. The `model` asked for is ignored: there is one, `reportqa`.
 - `POST /v1/search`, `POST /v1/ask`: `reportqa search --json` and `reportqa ask --json` over HTTP.
@@ -81,7 +82,7 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=MAX_K)
     mode: Mode | None = None
     docs: list[str] | None = None
-    use_llm: bool = False  # the optional LLM (`serve --llm-url`) writes the answer from the cited sentences
+    use_llm: bool = True  # when the server has an LLM (`serve --llm-url`), it writes the answer from the cited sentences
 
 
 class Message(BaseModel):

@@ -22,6 +22,7 @@ from reportqa.http_api import api_schema
 from reportqa.paths import PROJECT_ROOT
 
 from tests.app.driver import _free_port
+from tests.fake_llm import fake_llm
 
 KEY = "test-key-1234"
 QUESTION = "사바에시는 일본 안경테 생산에서 어느 정도 비중을 차지하나?"
@@ -189,3 +190,19 @@ def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 300
             pass
         time.sleep(1)
     raise AssertionError(f"nothing served at {base} within {seconds} s")
+
+
+def test_with_an_llm_the_completion_is_the_llms_answer_with_its_citation(app_home: Path) -> None:
+    """A server started with --llm-url answers API calls as the chat does (the LLM is the fake on 127.0.0.1)."""
+    with fake_llm(lambda question: "사바에시는 일본 안경테의 96%를 생산한다 [1].") as llm:
+        port = _free_port()
+        demo = launch(port=port, block=False, llm_url=llm.url)
+        try:
+            client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", timeout=300, max_retries=0)
+            reply = client.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": QUESTION}])
+            assert reply.choices[0].message.content == "사바에시는 일본 안경테의 96%를 생산한다 [1]."
+            assert "96%" in (reply.model_extra or {})["citations"][0]["text"]
+            extractive = httpx.post(f"http://127.0.0.1:{port}/v1/ask", json={"question": QUESTION, "use_llm": False}, timeout=120).json()
+            assert extractive["method"] == "extractive" and len(llm.requests) == 1
+        finally:
+            demo.close()
