@@ -151,18 +151,19 @@ def test_the_openapi_page_is_the_servers_schema(url: str) -> None:
     assert {"/v1/chat/completions", "/v1/search", "/v1/ask", "/v1/documents", "/v1/documents/{document_id}"} <= set(served["paths"])
 
 
-def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, url: str, expected: dict) -> None:
+def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, url: str, expected: dict, tmp_path: Path) -> None:
     """`serve --workers 2`: one port, two processes; a document added through either is found by both."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {KEY}"}
+    log = (tmp_path / "serve.log").open("wb")  # a file, not a pipe: a full pipe would stall the server
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("reportqa")), "serve", "--workers", "2", "--port", str(port), "--api-key", KEY],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        wait_until_serving(base, server)
+        wait_until_serving(base, server, tmp_path / "serve.log")
         question = {"model": "reportqa", "messages": [{"role": "user", "content": QUESTION}]}
         with ThreadPoolExecutor(8) as pool:  # new connections: the kernel spreads them over both workers
             replies = list(pool.map(lambda _: httpx.post(f"{base}/v1/chat/completions", json=question, headers=headers, timeout=300).json(), range(8)))
@@ -177,12 +178,13 @@ def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, 
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
+        log.close()
 
 
-def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 300) -> None:
+def wait_until_serving(base: str, server: subprocess.Popen, log: Path, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read().decode() if server.stderr else "the server exited"
+        assert server.poll() is None, log.read_text(errors="replace")
         try:
             if httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=5).status_code == 200:
                 return
