@@ -439,6 +439,7 @@ def build_app(engine: Engine, read_only: bool = False) -> gr.Blocks:
 
 
 SERVE_VARIABLE = "REPORTQA_SERVE"  # what `serve --workers N` hands each worker process (JSON)
+STOP_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -522,7 +523,10 @@ def serve_workers(settings: ServeSettings, workers: int, host: str = "127.0.0.1"
     if settings.qdrant_url is None and settings.index_name == store.DEFAULT_INDEX and not store.exists(settings.index_name):
         open_searcher(settings.index_name, settings.model, notify=log.info)
     os.environ[SERVE_VARIABLE] = json.dumps(asdict(settings))
-    uvicorn.run("reportqa.app:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    # An open chat page keeps a connection: Ctrl-C waits for it at most STOP_SECONDS, not for ever.
+    uvicorn.run(
+        "reportqa.app:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning", timeout_graceful_shutdown=STOP_SECONDS
+    )
 
 
 def worker_app() -> FastAPI:

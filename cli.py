@@ -357,7 +357,7 @@ def documents_list() -> None:
     if not rows:
         click.echo("No documents added yet; add some: reportqa documents add FILE_OR_FOLDER …")
     for row in rows:
-        pages = f"{row.pages} pages, " if row.pages else ""
+        pages = f"{row.pages} page{'s' if row.pages > 1 else ''}, " if row.pages else ""
         click.echo(f"{row.id}  {row.title or row.name}  ({row.name}: {pages}{row.sections} sections, {row.chunks} chunks, added {row.added})")
 
 

@@ -15,13 +15,14 @@ import httpx
 import openai
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Page, expect
 from reportqa.app import launch
 from reportqa.cli import main
 from reportqa.errors import ReportQAError
 from reportqa.http_api import api_schema
 from reportqa.paths import PROJECT_ROOT
 
-from tests.app.driver import _free_port
+from tests.app.driver import Chat, _free_port
 from tests.fake_llm import fake_llm
 
 KEY = "test-key-1234"
@@ -151,8 +152,9 @@ def test_the_openapi_page_is_the_servers_schema(url: str) -> None:
     assert {"/v1/chat/completions", "/v1/search", "/v1/ask", "/v1/documents", "/v1/documents/{document_id}"} <= set(served["paths"])
 
 
-def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, url: str, expected: dict, tmp_path: Path) -> None:
-    """`serve --workers 2`: one port, two processes; a document added through either is found by both."""
+def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, url: str, expected: dict, tmp_path: Path, page: Page) -> None:
+    """`serve --workers 2`: one port, two processes; a document added through either is found by
+    both, and the chat page works there too (in the real browser)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {KEY}"}
@@ -175,6 +177,8 @@ def test_two_workers_answer_alike_and_see_each_others_documents(app_home: Path, 
             answers = list(pool.map(lambda _: httpx.post(f"{base}/v1/ask", json=asked, headers=headers, timeout=300).json()["answer"], range(8)))
         assert all("37건" in answer for answer in answers)
         httpx.delete(f"{base}/v1/documents/{memo}", headers=headers, timeout=300)
+        expect(Chat(page, base).ask(QUESTION)).to_contain_text("96%")
+        page.goto("about:blank")
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
