@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGE = "kor"
 RENDER_DPI = 300  # scanned PDF pages are rendered at this resolution (docs/formats.md: 200 vs 300)
+SMOOTHING_INCHES = 1 / 300  # Gaussian blur before recognition: one pixel at 300 dpi (docs/formats.md)
 POINTS_PER_INCH = 72
 TESSDATA_VARIABLE = "TESSDATA_PREFIX"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata")
@@ -80,11 +81,15 @@ def recogniser(path: Path) -> Iterator[Callable[[object], RecognisedPage]]:
 
 
 def _recognise(api, image) -> RecognisedPage:  # noqa: ANN001 - tesserocr's API and a PIL image
-    """The page's lines in reading order, each with its box; its text as Tesseract's page text spaces it."""
+    """The page's lines in reading order, each with its box; its text as Tesseract's page text spaces it.
+
+    The page is smoothed first: thin serifs and scanner noise broke characters apart (measured on
+    clean and noisy scans of two typefaces, docs/benchmarks.md#scanned-pages)."""
+    from PIL import ImageFilter
     from tesserocr import RIL, iterate_level
 
     dpi = round((image.info.get("dpi") or (RENDER_DPI, RENDER_DPI))[1] or RENDER_DPI)
-    api.SetImage(image.convert("L"))
+    api.SetImage(image.convert("L").filter(ImageFilter.GaussianBlur(SMOOTHING_INCHES * dpi)))
     api.SetSourceResolution(int(dpi))  # without it Tesseract guesses, and its line finding splits lines into jamo
     api.Recognize()
     spaced: dict[str, deque[str]] = {}
