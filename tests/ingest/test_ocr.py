@@ -62,8 +62,8 @@ def test_a_scanned_pdf_is_recognised_page_by_page(scanned_insurance: Path) -> No
     assert sorted(document.recognised) == [1, 2]
     assert all(0.5 < confidence <= 1 for confidence in document.recognised.values())
     assert document.page_starts is not None and len(document.page_starts) == 2
-    # Serif 9 pt terms: the hardest of the measured scans (docs/benchmarks.md, "Scanned pages").
-    assert character_error_rate(text_layer(INSURANCE), document.text) <= 0.05
+    # Serif 9 pt terms, the hardest of the measured scans: within the 3 % (docs/benchmarks.md, "Scanned pages").
+    assert character_error_rate(text_layer(INSURANCE), document.text) <= 0.03
     assert "제2관 보험금의 지급" in [section.path.split(" > ")[-1] for section in document.sections]
 
 
