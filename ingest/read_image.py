@@ -28,10 +28,10 @@ def read_image(raw: bytes, path: Path, on_page: PageProgress | None = None) -> I
     """Recognise every frame of the image file; refused in one line when it is not an image."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    try:
+    try:  # Pillow refuses an image of more than ~179 million pixels (a decompression bomb)
         image = Image.open(io.BytesIO(raw))
         frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
         raise UnreadableDocument(f"Cannot read {path}: not a readable image ({type(error).__name__}).") from None
     for frame in frames:
         frame.info.setdefault("dpi", image.info.get("dpi"))

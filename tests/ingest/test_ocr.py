@@ -125,11 +125,16 @@ def test_page_images_png_and_multipage_tiff(tmp_path: Path, korquad_page: tuple[
     assert sorted(tiff.recognised) == [1, 2] and "두 번째 쪽의 문장입니다." in tiff.text[tiff.page_starts[1] :]
 
 
-def test_a_broken_image_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_a_broken_image_and_a_decompression_bomb_are_refused_in_one_line(tmp_path: Path) -> None:
+    from PIL import Image
+
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    code, _, err = run("ingest", str(broken))
-    assert code == 1 and err.strip().count("\n") == 0 and "not a readable image" in err
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (15_000, 12_500)).save(bomb)  # 187 million pixels in 23 kB
+    for path in (broken, bomb):
+        code, _, err = run("ingest", str(path))
+        assert code == 1 and err.strip().count("\n") == 0 and "not a readable image" in err
 
 
 def test_without_tesseract_a_scan_says_what_to_install_and_text_pages_still_read(
