@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, NOT_RECOGNISED, Dropped, Paragraph
-from reportqa.ingest.ocr import INSTALL_HINT, RENDER_DPI, PageProgress, RecognisedPage, ocr_missing, recogniser, tessdata_dir
+from reportqa.ingest.ocr import INSTALL_HINT, POINTS_PER_INCH, RENDER_DPI, PageProgress, RecognisedPage, ocr_missing, recogniser, tessdata_dir
 from reportqa.ingest.running import furniture
 from reportqa.ingest.sections import HEADING_MAX_CHARS, NUMBERED_STYLES, SENTENCE_END
 
@@ -38,6 +38,7 @@ HEADING_RATIO = 1.15  # a line this much larger than the body is a heading candi
 FULL_LINE_CHARS = 2.5  # a line ending within this many character widths of the margin is full
 PARAGRAPH_GAP = 0.9  # a gap between lines above this many font sizes starts a paragraph
 SIZE_TOLERANCE = 0.3  # points: the same size within rendering noise
+MAX_RENDER_PIXELS = 40_000_000  # a scanned page rendered for OCR: A4 at 300 dpi is 8.7 million
 
 
 @dataclass
@@ -104,12 +105,22 @@ def _recognise_scans(pdf, scans: list[int], pages: list[list[_Line]], path: Path
     recognised = {}
     with recogniser(path) as recognise:
         for done, number in enumerate(tqdm(scans, desc=f"recognising {path.name}", unit="page", disable=len(scans) < 2), start=1):
-            page = recognise(pdf.pages[number].to_image(resolution=RENDER_DPI).original)
+            page = recognise(_rendered(pdf.pages[number]))
             pages[number] = ocr_lines(page)
             recognised[number + 1] = page.confidence
             if on_page is not None:
                 on_page(path.name, done, len(scans))
     return recognised, []
+
+
+def _rendered(page):  # noqa: ANN001, ANN202 - pdfplumber's Page → a PIL image
+    """The page as an image at RENDER_DPI, or less for a page so large (a poster, a drawing) that
+    it would pass MAX_RENDER_PIXELS; the image carries its resolution for OCR."""
+    area = (page.width / POINTS_PER_INCH) * (page.height / POINTS_PER_INCH)
+    dpi = min(RENDER_DPI, int((MAX_RENDER_PIXELS / max(area, 1e-6)) ** 0.5))
+    image = page.to_image(resolution=dpi).original
+    image.info["dpi"] = (dpi, dpi)
+    return image
 
 
 def ocr_lines(page: RecognisedPage) -> list[_Line]:
