@@ -93,18 +93,26 @@ def _recognise(api, image) -> RecognisedPage:  # noqa: ANN001 - tesserocr's API 
     api.SetSourceResolution(int(dpi))  # without it Tesseract guesses, and its line finding splits lines into jamo
     api.Recognize()
     spaced: dict[str, deque[str]] = {}
-    for line in api.GetUTF8Text().splitlines():
+    for line in _text(api.GetUTF8Text).splitlines():
         spaced.setdefault(_unspaced(line), deque()).append(line.strip())
     scale = POINTS_PER_INCH / float(dpi)
     lines = []
     for found in iterate_level(api.GetIterator(), RIL.TEXTLINE):
-        text, box = (found.GetUTF8Text(RIL.TEXTLINE) or "").strip(), found.BoundingBox(RIL.TEXTLINE)
+        text, box = _text(lambda: found.GetUTF8Text(RIL.TEXTLINE)).strip(), found.BoundingBox(RIL.TEXTLINE)
         if not text or box is None:
             continue
         same = spaced.get(_unspaced(text))
         x0, top, x1, bottom = box
         lines.append(OcrLine(same.popleft() if same else text, x0 * scale, x1 * scale, top * scale, bottom * scale))
     return RecognisedPage(lines, max(api.MeanTextConf(), 0) / 100)
+
+
+def _text(read: Callable[[], str | None]) -> str:
+    """Recognised text, or "" where tesserocr raises for a box that holds none (a speck, a rule)."""
+    try:
+        return read() or ""
+    except RuntimeError:
+        return ""
 
 
 def _unspaced(text: str) -> str:

@@ -181,3 +181,15 @@ def test_documents_add_a_scan_and_its_answer_cites_the_scanned_page(
     assert reply["confidence"] <= min(c["recognised"] for c in cited)
     code, out, _ = run("ask", question)
     assert SCANNED_NOTE in out
+
+
+def test_a_poster_sized_scan_without_text_is_rendered_within_bounds_and_refused(tmp_path: Path) -> None:
+    """A 200-inch page of nothing but a speck: rendered under the pixel cap, then "no text", in one line."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (2000, 2000), 255)
+    ImageDraw.Draw(page).text((100, 100), "x", fill=0)
+    poster = tmp_path / "poster.pdf"
+    page.save(poster, resolution=10)
+    code, _, err = run("ingest", str(poster))
+    assert code == 1 and err.strip().count("\n") == 0 and "OCR found no text" in err
