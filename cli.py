@@ -414,10 +414,13 @@ def _documents_embedder(model: str | None) -> Embedder:
 
 
 def _print_changes(changes: Changes) -> None:
-    """One line per document added or removed, one `Error:` line per file refused (then exit 1)."""
+    """One line per document added or removed (with a note where its reader was unsure), one
+    `Error:` line per file refused (then exit 1)."""
     seconds = f" in {changes.report.seconds:.1f}s" if changes.report else ""
     for added in changes.added:
         click.echo(f"Added {added.id}  {added.title}  ({added.sections} sections, {added.chunks} chunks){seconds}")
+        for note in changes.notes.get(added.name, []):
+            click.echo(f"  note: {note}")
     for document_id in changes.removed:
         click.echo(f"Removed {document_id}")
     for error in changes.errors.values():

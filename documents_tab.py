@@ -110,7 +110,8 @@ def add_files(engine: DocumentEngine, paths: list[str]) -> Iterator[str]:
         elif name in changes.errors:
             lines[name] = f'<span class="doc-error">✗ {html.escape(changes.errors[name])}</span>'
         elif name in added:
-            lines[name] = f"✓ {html.escape(added[name].title)}: {added[name].sections} sections, {added[name].chunks} chunks"
+            notes = "".join(f'<br><span class="doc-note">⚠ {html.escape(note)}</span>' for note in changes.notes.get(name, []))
+            lines[name] = f"✓ {html.escape(added[name].title)}: {added[name].sections} sections, {added[name].chunks} chunks{notes}"
     yield progress_html(lines, bar)
     if added:
         engine.reload()

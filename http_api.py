@@ -170,7 +170,7 @@ def api_router(engine: ApiEngine, read_only: bool, api_key: str | None) -> APIRo
             changes = add_documents(paths, engine.searcher().embedder, names=[p.name for p in paths])
         if changes.added:
             engine.reload()
-        return {"added": [_listed(d) for d in changes.added], "errors": changes.errors}
+        return {"added": [_listed(d) for d in changes.added], "errors": changes.errors, "notes": changes.notes}
 
     @router.delete("/documents/{document_id}", dependencies=[Depends(writable)])
     def remove(document_id: str) -> dict:

@@ -66,6 +66,7 @@ class Changes:
     removed: list[str] = field(default_factory=list)  # ids
     unchanged: list[str] = field(default_factory=list)  # file names
     errors: dict[str, str] = field(default_factory=dict)  # file (or folder) name shown → its one-line error
+    notes: dict[str, list[str]] = field(default_factory=dict)  # file name → what its reader is unsure of (read anyway)
     report: BuildReport | None = None
 
 
@@ -242,6 +243,8 @@ def _stage(files: list[tuple[Path, str]], indexed: set[str], changes: Changes, o
             shutil.rmtree(folder, ignore_errors=True)
             changes.errors[name] = str(outcome.error).replace(str(folder / name), name)
             continue
+        if outcome.notes:
+            changes.notes[name] = list(outcome.notes)
         final = documents_folder() / document_id
         folder.rename(final)
         document = replace(outcome.split.document, source=str(final / name))

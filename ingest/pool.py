@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.chunk import ChunkingConfig, split_document
-from reportqa.ingest.load import load_document
+from reportqa.ingest.load import read_document
 from reportqa.ingest.ocr import PageProgress
 from reportqa.ingest.types import SplitDocument
 
@@ -39,12 +39,14 @@ class Outcome:
     doc_id: str
     split: SplitDocument | None = None
     error: UnreadableDocument | None = None
+    notes: tuple[str, ...] = ()  # what the reader is unsure of (an encoding it guessed among close ones)
 
 
 def split_file(path: Path, doc_id: str, chunking: ChunkingConfig, on_page: PageProgress | None = None) -> Outcome:
     """Load and cut one file; a file the user can fix becomes an `Outcome` with its error."""
     try:
-        return Outcome(path, doc_id, split=split_document(load_document(path, doc_id, on_page), chunking))
+        loaded = read_document(path, doc_id, on_page)
+        return Outcome(path, doc_id, split=split_document(loaded.document, chunking), notes=tuple(loaded.notes))
     except UnreadableDocument as error:
         return Outcome(path, doc_id, error=error)
 

@@ -106,6 +106,8 @@ def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_pa
     unknown.write_bytes(b"0.1 0.2 0.3\n")
     corrupt = tmp_path / "minutes.hwp"  # random bytes renamed
     corrupt.write_bytes(random.Random(0).randbytes(4000))
+    latin = tmp_path / "paris.txt"  # read, with a note saying the encoding was a close call
+    latin.write_bytes("très bon à Paris".encode("latin-1"))
     chat = Chat(page, url)
     box = page.locator("#chat-documents")
     expect(box.get_by_role("checkbox").first).to_be_visible(timeout=60_000)
@@ -114,7 +116,8 @@ def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_pa
     tab = DocumentsTab(page)
     for suffix in SUPPORTED_SUFFIXES:
         expect(page.locator("#doc-hint")).to_contain_text(suffix)
-    tab.upload([good, unknown, corrupt])
+    tab.upload([good, unknown, corrupt, latin])
+    expect(tab.progress.locator("li", has_text=latin.name)).to_contain_text("⚠ encoding uncertain: read as cp1252")
     for refused in (unknown, corrupt):
         expect(tab.progress.locator("li", has_text=refused.name)).to_contain_text(f"✗ {refusal(refused)}")
     expect(tab.progress.locator("li", has_text=good.name)).to_contain_text("✓ 제주 감귤 작황 보고서")
@@ -123,7 +126,7 @@ def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_pa
     expect(tab.list).not_to_contain_text(corrupt.name)
 
     page.get_by_role("tab", name="Chat").click()
-    expect(box.get_by_role("checkbox")).to_have_count(len(held) + 1)
+    expect(box.get_by_role("checkbox")).to_have_count(len(held) + 2)
     for label in held:
         expect(box).to_contain_text(label)  # nothing the index held is lost
     box.get_by_label(re.compile(re.escape(good.name))).check()
@@ -131,7 +134,8 @@ def test_refused_files_say_why_and_the_others_go_in(page: Page, url: str, tmp_pa
     expect(chat.sources).to_contain_text("45만 톤")
     assert chat.dialogs == []
 
-    DocumentsTab(page).remove(hashlib.sha256(good.read_bytes()).hexdigest()[:10])  # the next tests see the index as it was
+    for added in (good, latin):  # the next tests see the index as it was
+        DocumentsTab(page).remove(hashlib.sha256(added.read_bytes()).hexdigest()[:10])
 
 
 def test_an_hwp_and_a_scanned_page_go_in_and_the_scan_is_cited_as_such(page: Page, url: str, tmp_path: Path) -> None:

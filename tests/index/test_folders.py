@@ -160,3 +160,12 @@ def wait_until_gone(pids: set[int], seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_a_file_read_with_an_uncertain_encoding_goes_in_with_a_note(own_home: Path, tmp_path: Path) -> None:
+    """Read anyway, never silently: `documents add` says which encoding it took and what else it could be."""
+    latin = tmp_path / "paris.txt"
+    latin.write_bytes("très bon à Paris".encode("latin-1"))
+    code, out, _ = run("documents", "add", str(latin))
+    assert code == 0
+    assert "Added" in out and "  note: encoding uncertain: read as cp1252 (also possible: cp1250" in out
