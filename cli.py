@@ -474,7 +474,12 @@ def serve(
     The API (OpenAI-compatible /v1/chat/completions, /v1/search, /v1/ask, /v1/documents) is
     described in docs/api.md."""
     from reportqa.app import ServeSettings, launch, serve_workers
+    from reportqa.http_api import require_key
 
+    require_key(host, api_key)
+    if api_key or not share:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        click.echo(f"HTTP API: http://{shown}:{port}/v1 (OpenAI-compatible, docs/api.md){', bearer key required' if api_key else ''}")
     if workers > 1:
         if share:
             raise ReportQAError("--share serves one process; leave out --workers or --share.")
