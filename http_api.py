@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from reportqa.errors import ReportQAError
-from reportqa.index.documents import UserDocument, add_documents, list_documents, remove_document
+from reportqa.index.documents import add_documents, list_documents, remove_document
 from reportqa.index.search import Searcher
 from reportqa.limits import CHAT_CONCURRENCY, MAX_K, Mode
 from reportqa.qa.answer import Answerer
@@ -155,7 +155,7 @@ def api_router(engine: ApiEngine, read_only: bool, api_key: str | None) -> APIRo
 
     @router.get("/documents")
     def documents() -> dict:
-        return {"documents": [_listed(d) for d in list_documents(engine.searcher().data)]}
+        return {"documents": [asdict(d) for d in list_documents(engine.searcher().data)]}
 
     @router.post("/documents", dependencies=[Depends(writable)])
     def add(files: list[UploadFile] = File(...)) -> dict:
@@ -170,7 +170,7 @@ def api_router(engine: ApiEngine, read_only: bool, api_key: str | None) -> APIRo
             changes = add_documents(paths, engine.searcher().embedder, names=[p.name for p in paths])
         if changes.added:
             engine.reload()
-        return {"added": [_listed(d) for d in changes.added], "errors": changes.errors, "notes": changes.notes}
+        return {"added": [asdict(d) for d in changes.added], "errors": changes.errors, "notes": changes.notes}
 
     @router.delete("/documents/{document_id}", dependencies=[Depends(writable)])
     def remove(document_id: str) -> dict:
@@ -202,10 +202,6 @@ class _ErrorsAsJson(APIRoute):
 
 def _error(status: int, message: str, kind: str) -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
-
-
-def _listed(document: UserDocument) -> dict:
-    return asdict(document)
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:

@@ -107,6 +107,7 @@ def chunk_document(doc: Document, config: ChunkingConfig) -> list[Chunk]:
 
 def _chunk(doc: Document, section: str, start: int, piece: str) -> Chunk:
     end = start + len(piece)
+    page = doc.page_at(start)
     return Chunk(
         id=Chunk.make_id(doc.doc_id, start, end),
         doc_id=doc.doc_id,
@@ -115,6 +116,6 @@ def _chunk(doc: Document, section: str, start: int, piece: str) -> Chunk:
         start=start,
         end=end,
         text=doc.text[start:end],
-        page=doc.page_at(start),
-        recognised=doc.recognised.get(doc.page_at(start) or 0),
+        page=page,
+        recognised=doc.recognised.get(page) if page is not None else None,
     )

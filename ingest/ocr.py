@@ -12,17 +12,16 @@ saying what to install, and every other file reads as before.
 """
 from __future__ import annotations
 
-import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportqa.errors import UnreadableDocument
+from tqdm import tqdm
 
-log = logging.getLogger(__name__)
+from reportqa.errors import UnreadableDocument
 
 LANGUAGE = "kor"
 RENDER_DPI = 300  # scanned PDF pages are rendered at this resolution (docs/formats.md: 200 vs 300)
@@ -78,6 +77,16 @@ def recogniser(path: Path) -> Iterator[Callable[[object], RecognisedPage]]:
         raise ocr_missing(path) from None
     with PyTessBaseAPI(path=f"{folder}/", lang=LANGUAGE, psm=PSM.SINGLE_COLUMN) as api:
         yield lambda image: _recognise(api, image)
+
+
+def recognise_pages(path: Path, images: Iterable[object], count: int, on_page: PageProgress | None) -> Iterator[RecognisedPage]:
+    """The `count` page images of `path` recognised in turn by one loaded Tesseract, with a bar of
+    pages and `on_page(name, done, count)` after each (images may be rendered lazily)."""
+    with recogniser(path) as recognise:
+        for done, image in enumerate(tqdm(images, total=count, desc=f"recognising {path.name}", unit="page", disable=count < 2), start=1):
+            yield recognise(image)
+            if on_page is not None:
+                on_page(path.name, done, count)
 
 
 def _recognise(api, image) -> RecognisedPage:  # noqa: ANN001 - tesserocr's API and a PIL image

@@ -9,11 +9,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
 
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import Dropped, Paragraph
-from reportqa.ingest.ocr import PageProgress, recogniser
+from reportqa.ingest.ocr import PageProgress, recognise_pages
 from reportqa.ingest.read_pdf import lay_out, ocr_lines
 
 
@@ -35,15 +34,9 @@ def read_image(raw: bytes, path: Path, on_page: PageProgress | None = None) -> I
         raise UnreadableDocument(f"Cannot read {path}: not a readable image ({type(error).__name__}).") from None
     for frame in frames:
         frame.info.setdefault("dpi", image.info.get("dpi"))
-    lines, recognised = [], {}
-    with recogniser(path) as recognise:
-        for number, frame in enumerate(tqdm(frames, desc=f"recognising {path.name}", unit="page", disable=len(frames) < 2), start=1):
-            page = recognise(frame)
-            lines.append(ocr_lines(page))
-            recognised[number] = page.confidence
-            if on_page is not None:
-                on_page(path.name, number, len(frames))
+    recognised = list(recognise_pages(path, frames, len(frames), on_page))
+    lines = [ocr_lines(page) for page in recognised]
     if not any(lines):
         raise UnreadableDocument(f"Cannot read {path}: OCR found no text in the image.")
     pages, dropped = lay_out(lines)
-    return ImageText(pages, dropped, recognised)
+    return ImageText(pages, dropped, {number: page.confidence for number, page in enumerate(recognised, start=1)})

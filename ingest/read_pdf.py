@@ -22,11 +22,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from reportqa.errors import UnreadableDocument
 from reportqa.ingest.blocks import CELL_SEPARATOR, HEADER_FOOTER, NOT_RECOGNISED, Dropped, Paragraph
-from reportqa.ingest.ocr import INSTALL_HINT, POINTS_PER_INCH, RENDER_DPI, PageProgress, RecognisedPage, ocr_missing, recogniser, tessdata_dir
+from reportqa.ingest.ocr import INSTALL_HINT, POINTS_PER_INCH, RENDER_DPI, PageProgress, RecognisedPage, ocr_missing, recognise_pages, tessdata_dir
 from reportqa.ingest.running import furniture
 from reportqa.ingest.sections import HEADING_MAX_CHARS, NUMBERED_STYLES, SENTENCE_END
 
@@ -103,13 +101,10 @@ def _recognise_scans(pdf, scans: list[int], pages: list[list[_Line]], path: Path
         log.warning("%s: %d scanned page(s) skipped: %s", path, len(scans), INSTALL_HINT)
         return {}, [Dropped(NOT_RECOGNISED, INSTALL_HINT, number + 1) for number in scans]
     recognised = {}
-    with recogniser(path) as recognise:
-        for done, number in enumerate(tqdm(scans, desc=f"recognising {path.name}", unit="page", disable=len(scans) < 2), start=1):
-            page = recognise(_rendered(pdf.pages[number]))
-            pages[number] = ocr_lines(page)
-            recognised[number + 1] = page.confidence
-            if on_page is not None:
-                on_page(path.name, done, len(scans))
+    images = (_rendered(pdf.pages[number]) for number in scans)
+    for number, page in zip(scans, recognise_pages(path, images, len(scans), on_page)):
+        pages[number] = ocr_lines(page)
+        recognised[number + 1] = page.confidence
     return recognised, []
 
 

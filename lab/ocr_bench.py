@@ -122,7 +122,7 @@ def image_pdf(pages: list, dpi: int) -> bytes:
 
 def report_paragraphs() -> tuple[list[tuple[str, int]], str]:
     """The bundled report's cleaned text as paragraphs to typeset (headings larger), and that text."""
-    document = load_document(default_corpus() / next(p.name for p in sorted(default_corpus().iterdir()) if p.is_file()))
+    document = load_document(next(path for path in sorted(default_corpus().iterdir()) if path.is_file()))
     headings = {section.path.split(" > ")[-1] for section in document.sections}
     paragraphs = [(line, HEADING_POINTS if line in headings else BODY_POINTS) for line in document.text.split("\n") if line.strip()]
     return paragraphs, document.text
