@@ -37,7 +37,7 @@ from reportqa.index.search import Searcher
 from reportqa.limits import CHAT_CONCURRENCY, MODES, Mode, clean_text
 from reportqa.ingest.types import Document
 from reportqa.paths import data_home
-from reportqa.qa.answer import AnswerConfig, Answerer
+from reportqa.qa.answer import AnswerConfig, Answerer, answer_config
 from reportqa.qa.llm import LlmConfig
 from reportqa.qa.render import NO_SOURCES, answer_html, sources_html
 from reportqa.qa.types import Answer
@@ -107,10 +107,13 @@ document.addEventListener("click", (event) => {
 class Engine:
     """The answerer of one index, loaded in a background thread so the page is up at once."""
 
-    def __init__(self, index_name: str, model: str | None, llm: LlmConfig | None, qdrant: QdrantTarget | None = None) -> None:
+    def __init__(
+        self, index_name: str, model: str | None, llm: LlmConfig | None, qdrant: QdrantTarget | None = None, config: AnswerConfig = AnswerConfig()
+    ) -> None:
         self.index_name = index_name
         self.model = model
         self.llm = llm
+        self.config = config
         self.qdrant = qdrant
         self.first_start = qdrant is None and index_name == store.DEFAULT_INDEX and not store.exists(index_name)
         self._loaded = threading.Event()
@@ -128,7 +131,7 @@ class Engine:
             version = self._live_version()
             searcher = open_searcher(self.index_name, self.model, notify=log.info, qdrant=self.qdrant)
             self._version = version or self._live_version()  # read before loading: a build meanwhile is seen next time
-            self._answerer = Answerer(searcher, AnswerConfig(), self.llm)
+            self._answerer = Answerer(searcher, self.config, self.llm)
             log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
         except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
             unexpected = not isinstance(error, ReportQAError)  # typed errors say what to do; no traceback
@@ -172,7 +175,7 @@ class Engine:
         version = self._live_version()
         data = store.load(self.index_name, model=searcher.embedder.name, quantize=searcher.embedder.quantize)
         self._version = version
-        self._answerer = Answerer(Searcher(data, searcher.embedder, searcher.fusion), AnswerConfig(), self.llm)
+        self._answerer = Answerer(Searcher(data, searcher.embedder, searcher.fusion), self.config, self.llm)
         log.info("index %r reloaded: %d documents", self.index_name, len(data.documents))
 
     def waiting_note(self) -> str:
@@ -454,12 +457,13 @@ class ServeSettings:
     api_key: str | None = None
     qdrant_url: str | None = None  # a Qdrant server shared by the workers (local mode is one process's)
     qdrant_key: str | None = None
+    reranker: str | None = None  # a CrossEncoder folder that reads the best candidate sentences
 
     def engine(self) -> Engine:
         from reportqa.index.qdrant_store import QdrantTarget
 
         qdrant = QdrantTarget(url=self.qdrant_url, api_key=self.qdrant_key) if self.qdrant_url else None
-        return Engine(self.index_name, self.model, LlmConfig.from_env(self.llm_url, self.llm_model), qdrant)
+        return Engine(self.index_name, self.model, LlmConfig.from_env(self.llm_url, self.llm_model), qdrant, answer_config(self.reranker))
 
 
 def launch(
@@ -474,13 +478,14 @@ def launch(
     read_only: bool | None = None,
     qdrant: QdrantTarget | None = None,
     api_key: str | None = None,
+    reranker: str | Path | None = None,
 ) -> gr.Blocks:
     """Serve the chat on index `index_name` (in Qdrant with `qdrant`); with block=False return at once (tests), then close() it.
 
     `read_only` (by default: when shared) hides adding and removing documents. The HTTP API
     (http_api.py) is served beside the chat, under /v1; behind a public share link only with `api_key`."""
     require_key(host, api_key)
-    engine = Engine(index_name, model, LlmConfig.from_env(llm_url, llm_model), qdrant)
+    engine = Engine(index_name, model, LlmConfig.from_env(llm_url, llm_model), qdrant, answer_config(reranker))
     read_only = share if read_only is None else read_only
     demo = build_app(engine, read_only)
     demo.launch(

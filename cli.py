@@ -59,6 +59,16 @@ def llm_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--llm-url", default=None, help="OpenAI-compatible endpoint (or REPORTQA_LLM_URL).")(f)
 
 
+def reranker_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--reranker PATH`: a sentence-transformers CrossEncoder folder that reads the candidate sentences."""
+    return click.option(
+        "--reranker",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="A sentence-transformers CrossEncoder folder that reads the best candidate sentences and weighs in on the choice.",
+    )(f)
+
+
 def quantize_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option("--quantize", type=click.Choice(["int8", "none"]), default=None, help=help_text)
 
@@ -275,13 +285,14 @@ def search(questions: Questions, k: int) -> None:
 @main.command()
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
 @llm_options
+@reranker_option
 @question_options
-def ask(questions: Questions, k: int | None, llm_url: str | None, llm_model: str | None) -> None:
+def ask(questions: Questions, k: int | None, llm_url: str | None, llm_model: str | None, reranker: Path | None) -> None:
     """Answer QUESTION with sentences of the report, each cited."""
-    from reportqa.qa.answer import Answerer
+    from reportqa.qa.answer import Answerer, answer_config
     from reportqa.qa.llm import LlmConfig
 
-    answerer = Answerer(questions.searcher(), llm=LlmConfig.from_env(llm_url, llm_model))
+    answerer = Answerer(questions.searcher(), answer_config(reranker), LlmConfig.from_env(llm_url, llm_model))
     for item in questions.items:
         answer = answerer.conversation([*item.history, item.question], k=k, mode=questions.mode)[-1]
         if questions.as_json:
@@ -294,15 +305,18 @@ def ask(questions: Questions, k: int | None, llm_url: str | None, llm_model: str
 @click.option("-k", default=None, type=int, help="Passages retrieved (default 5).")
 @click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
 @llm_options
+@reranker_option
 @index_option
 @model_option
 @_fail_cleanly
-def chat(k: int | None, mode: str, llm_url: str | None, llm_model: str | None, index_name: str, model: str | None) -> None:
+def chat(
+    k: int | None, mode: str, llm_url: str | None, llm_model: str | None, reranker: Path | None, index_name: str, model: str | None
+) -> None:
     """Chat in the terminal: follow-ups ("그 회사는…?") refer to earlier answers. An empty line or Ctrl-D ends."""
-    from reportqa.qa.answer import Answerer
+    from reportqa.qa.answer import Answerer, answer_config
     from reportqa.qa.llm import LlmConfig
 
-    answerer = Answerer(_open_searcher(index_name, model), llm=LlmConfig.from_env(llm_url, llm_model))
+    answerer = Answerer(_open_searcher(index_name, model), answer_config(reranker), LlmConfig.from_env(llm_url, llm_model))
     turns = []
     while True:
         try:
@@ -452,6 +466,7 @@ def _print_changes(changes: Changes) -> None:
     help="Processes serving one port, each with its own model; they share the index (or one Qdrant server).",
 )
 @llm_options
+@reranker_option
 @index_option
 @model_option
 @_fail_cleanly
@@ -465,6 +480,7 @@ def serve(
     workers: int,
     llm_url: str | None,
     llm_model: str | None,
+    reranker: Path | None,
     index_name: str,
     model: str | None,
     qdrant: QdrantTarget | None,
@@ -486,7 +502,15 @@ def serve(
         if qdrant is not None and qdrant.url is None:
             raise ReportQAError("several workers need a Qdrant server (--qdrant-url): a local Qdrant folder opens in one process only.")
         settings = ServeSettings(
-            index_name, model, llm_url, llm_model, bool(read_only), api_key, qdrant.url if qdrant else None, qdrant.api_key if qdrant else None
+            index_name,
+            model,
+            llm_url,
+            llm_model,
+            bool(read_only),
+            api_key,
+            qdrant.url if qdrant else None,
+            qdrant.api_key if qdrant else None,
+            str(reranker) if reranker else None,
         )
         serve_workers(settings, workers, host, port)
         return
@@ -501,6 +525,7 @@ def serve(
         read_only=read_only,
         qdrant=qdrant,
         api_key=api_key,
+        reranker=reranker,
     )
 
 
@@ -518,6 +543,7 @@ def serve(
 @click.option("--articles", type=int, default=None, help="Benchmark: keep only the first N articles.")
 @click.option("--answers", "answer_articles", type=int, default=None, help="Benchmark: score answers on N sampled articles instead of retrieval.")
 @llm_options
+@reranker_option
 @index_option
 @model_option
 @quantize_option("Benchmark: model weights, int8 or none (float32, the default). A question set uses its index's.")
@@ -538,6 +564,7 @@ def eval_command(
     answer_articles: int | None,
     llm_url: str | None,
     llm_model: str | None,
+    reranker: Path | None,
     index_name: str,
     model: str | None,
     quantize: str | None,
@@ -552,16 +579,16 @@ def eval_command(
         if llm_url is not None:
             raise ReportQAError("--llm-url answers a question set through the LLM; a benchmark is answered extractively")
         embedder = load_embedder(model, quantize=_weights(quantize))
-        _benchmark(benchmark, chosen, limit, unit, articles, embedder, as_json, answer_articles)
+        _benchmark(benchmark, chosen, limit, unit, articles, embedder, as_json, answer_articles, reranker)
         return
     if quantize is not None:
         raise ReportQAError("--quantize chooses a benchmark's weights; a question set is scored with its index's (reportqa index --quantize)")
     from reportqa.eval.compare import compare
     from reportqa.eval.report import summary_table
-    from reportqa.qa.answer import Answerer
+    from reportqa.qa.answer import Answerer, answer_config
     from reportqa.qa.llm import LlmConfig
 
-    answerer = Answerer(_open_searcher(index_name, model, qdrant), llm=LlmConfig.from_env(llm_url, llm_model))
+    answerer = Answerer(_open_searcher(index_name, model, qdrant), answer_config(reranker), LlmConfig.from_env(llm_url, llm_model))
     run = evaluate_set(answerer, question_set, chosen, cutoffs, budget, out)
     if as_json:
         _echo_json(run.result.summary())
@@ -581,9 +608,10 @@ def _benchmark(
     embedder: Embedder,
     as_json: bool,
     answer_articles: int | None,
+    reranker: Path | None,
 ) -> None:
     """`--benchmark korquad`, `korquad-articles` (= korquad --unit article) or `squad:PATH`; with
-    `--answers N`, answer accuracy on N articles."""
+    `--answers N`, answer accuracy on N articles (read by `reranker` when given)."""
     from reportqa.lab.korquad import benchmark_table, default_path, run_benchmark
 
     if spec in ("korquad", "korquad-articles"):
@@ -599,7 +627,9 @@ def _benchmark(
     if answer_articles is not None:
         from reportqa.lab.korquad_answers import answer_benchmark_table, run_answer_benchmark, summary_only
 
-        answered = run_answer_benchmark(path, embedder, answer_articles, limit)
+        from reportqa.qa.answer import answer_config
+
+        answered = run_answer_benchmark(path, embedder, answer_articles, limit, answer_config(reranker))
         click.echo(json.dumps(summary_only(answered), ensure_ascii=False) if as_json else answer_benchmark_table(answered))
         return
     result = run_benchmark(path, embedder, modes, limit, unit=unit or "chunk", articles=articles)

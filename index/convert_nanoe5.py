@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -487,7 +488,6 @@ def export_onnx(folder: Path, graph: Path) -> None:
     The weights go to a separate file beside the graph, which ONNX Runtime maps instead of
     copying: loading peaks at about half the memory of a single-file graph.
     """
-    import onnx
     import torch
     from transformers import AutoModel
 
@@ -507,6 +507,15 @@ def export_onnx(folder: Path, graph: Path) -> None:
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    export_module(LastHiddenState(), graph, "last_hidden_state", {0: "batch", 1: "sequence"})
+
+
+def export_module(module: Any, graph: Path, output: str, output_axes: dict[int, str]) -> None:
+    """A torch module called as module(input_ids, attention_mask) -> ONNX graph with dynamic batch and
+    sequence axes (and `output_axes` of its one output), its weights in a file beside it (`{graph.name}_data`)."""
+    import onnx
+    import torch
+
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones((2, 16), dtype=torch.long)
     graph.parent.mkdir(parents=True, exist_ok=True)
@@ -514,15 +523,15 @@ def export_onnx(folder: Path, graph: Path) -> None:
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on ops the exported graph handles correctly
         torch.onnx.export(
-            LastHiddenState(),
+            module,
             (ids, mask),
             str(single_file),
             input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
+            output_names=[output],
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "sequence"},
                 "attention_mask": {0: "batch", 1: "sequence"},
-                "last_hidden_state": {0: "batch", 1: "sequence"},
+                output: output_axes,
             },
             opset_version=17,
             dynamo=False,

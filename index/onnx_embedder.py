@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from reportqa.errors import ReportQAError
@@ -92,7 +93,6 @@ class OnnxEmbedder:
     batch_tokens = 1024
 
     def __init__(self, name: str, folder: Path, graph: Path | None = None, quantize: str | None = None) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         started = time.perf_counter()
@@ -103,17 +103,12 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self._config.max_seq_length)
         self._tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = intra_op_threads()
-        options.inter_op_num_threads = 1
-        # Idle workers that spin steal the cores other processes need, and lose them under load.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(self.graph)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         log.info(
             "loaded %s on ONNX Runtime (%s, %s, %d threads) in %.1f s",
-            name, self.graph, quantize or "float32", options.intra_op_num_threads, time.perf_counter() - started,
+            name, self.graph, quantize or "float32", intra_op_threads(), time.perf_counter() - started,
         )
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -167,18 +162,36 @@ class OnnxEmbedder:
 
     def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:
         """Token states (rows, width, dim) of one padded batch and its attention mask."""
-        width = max(len(e.ids) for e in encodings)
-        # Padding positions are masked out of attention and pooling, so their id does not matter.
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        ids, mask = padded(encodings)
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         (hidden,) = self._session.run(None, feeds)[:1]
         return hidden, mask
+
+
+def padded(encodings: list) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of a batch of encodings padded to the longest, and the attention mask. Padding
+    positions are masked out of attention and pooling, so their id does not matter."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
+
+
+def cpu_session(graph: Path) -> Any:
+    """An ONNX Runtime session on the CPU with the project's thread settings."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads()
+    options.inter_op_num_threads = 1
+    # Idle workers that spin steal the cores other processes need, and lose them under load.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 
 def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

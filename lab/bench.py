@@ -35,7 +35,7 @@ from reportqa.index.store import load
 from reportqa.limits import CHAT_CONCURRENCY, MODES
 from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.paths import default_corpus
-from reportqa.qa.answer import Answerer
+from reportqa.qa.answer import AnswerConfig, Answerer
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,8 @@ def _measure_backend(result: BenchResult, backend: str, embedder: Embedder, ques
         figures[f"search {mode} p50"], figures[f"search {mode} p95"] = _latencies_ms(calls)
     answerer = Answerer(searcher)
     figures["ask p50"], figures["ask p95"] = _latencies_ms([lambda q=q: answerer.answer(q) for q in questions])
+    reading = Answerer(searcher, AnswerConfig(reader_weight=1.0))  # what the shipped reader would cost, in the same run
+    figures["ask with the reader p50"], figures["ask with the reader p95"] = _latencies_ms([lambda q=q: reading.answer(q) for q in questions])
     for workers in (1, CHAT_CONCURRENCY):  # 1: Gradio's default limit; CHAT_CONCURRENCY: the app's
         figures[f"20 chats at once, {workers} at a time, p95"] = simultaneous_p95_ms(answerer.answer, questions[:20], workers)
     for name, value in figures.items():

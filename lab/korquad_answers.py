@@ -80,7 +80,16 @@ def sample(squad: SquadSet, path: Path, articles: int) -> AnswerSample:
     """The first `articles` articles in title-hash order, their paragraphs and their questions."""
     if articles < 1:
         raise ReportQAError("--articles must be at least 1")
-    titles = sorted({d.title for d in squad.documents}, key=_title_order)[:articles]
+    return sample_titles(squad, path, title_order(squad)[:articles], f"{squad.name}-answers-{articles}")
+
+
+def title_order(squad: SquadSet) -> list[str]:
+    """The articles' titles in title-hash order: a fixed order that no property of the articles decides."""
+    return sorted({d.title for d in squad.documents}, key=_title_order)
+
+
+def sample_titles(squad: SquadSet, path: Path, titles: Sequence[str], name: str) -> AnswerSample:
+    """The paragraphs of the articles titled `titles` and their questions, as a sample called `name`."""
     documents = [d for d in squad.documents if d.title in set(titles)]
     texts = {d.doc_id: d.text for d in documents}
     spans = _answer_spans(path)
@@ -93,7 +102,7 @@ def sample(squad: SquadSet, path: Path, articles: int) -> AnswerSample:
             log.warning("%s: gold answer not at its offset; skipped", q.id)
             continue
         golds.append(GoldSpan(q.id, q.question, q.gold, start, start + len(text), text))
-    return AnswerSample(f"{squad.name}-answers-{articles}", documents, golds)
+    return AnswerSample(name, documents, golds)
 
 
 def _reusable(name: str, embedder: Embedder, documents: list[Document]) -> IndexData | None:

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 from reportqa import limits
@@ -24,6 +25,7 @@ from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
 from reportqa.qa.places import best_per_place, enumeration_after, frames
 from reportqa.qa.quantity import Quantity, asked_quantity
+from reportqa.qa.reader import load_reader, row_pair
 from reportqa.qa.subject import moved_to, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
 from reportqa.qa.types import Answer, Citation
@@ -44,6 +46,11 @@ class AnswerConfig:
     list_margin: float = 0.04  # a list answer needs a second place whose best sentence is within this of the best
     section_margin: float = 0.15  # …and its items are the best place's section's places within this of the best (round 6)
     restating: float = 0.2  # a best sentence whose share of words the question lacks is at most this brings its neighbour
+    # Times the reader's probability, added to a candidate's choice. 0: the shipped reader lowers every
+    # set at every weight tried (docs/lab-notebook.md, 2026-12-07), so it is off unless asked for.
+    reader_weight: float = 0.0
+    read_candidates: int = 8  # the best candidates by the other cues that the reader reads
+    reranker: Path | None = None  # a sentence-transformers CrossEncoder folder read instead of the shipped reader (qa/reader/)
     weights: ChoiceWeights = field(default_factory=ChoiceWeights)
     calibration: Calibration = field(default_factory=Calibration)
 
@@ -54,9 +61,22 @@ class AnswerConfig:
             raise InvalidConfig(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
         if self.max_sentences < 1 or self.list_items < 1:
             raise InvalidConfig("an answer needs at least one sentence and one list item")
+        if self.reader_weight < 0 or self.read_candidates < 1:
+            raise InvalidConfig("reader_weight cannot be negative, and the reader reads at least one candidate")
+        if self.reranker is not None and not self.reader_weight:
+            raise InvalidConfig("a reranker is read only with reader_weight above 0")
         for name in ("margin", "place_margin", "list_margin", "section_margin", "restating"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InvalidConfig(f"{name} must lie in [0, 1], not {getattr(self, name)}")
+
+
+# A user's reranker all but decides the choice: its probabilities span 0…1 where the other cues differ by hundredths.
+USER_READER_WEIGHT = 1.0
+
+
+def answer_config(reranker: str | Path | None) -> AnswerConfig:
+    """The default answer settings, reading with the user's reranker folder when one is given."""
+    return AnswerConfig(reranker=Path(reranker), reader_weight=USER_READER_WEIGHT) if reranker else AnswerConfig()
 
 
 class Answerer:
@@ -66,6 +86,7 @@ class Answerer:
         self.searcher = searcher
         self.config = config
         self.llm = llm
+        self.reader = load_reader(config.reranker) if config.reader_weight else None
         self.sentences = SentenceTable(searcher.data)
         self.names = NameCheck(searcher.data)
         self.bridge = WordBridge(searcher.embed_passages)
@@ -126,9 +147,9 @@ class Answerer:
         # sentences alone, not in their context windows: its cross-lingual cosines to a three-sentence
         # Korean window separate answerable from unanswerable and right from wrong less well (docs/how-it-works.md, "Relevance and choice").
         choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
-        candidates = self.sentences.score(
+        candidates = self._read(question, self.sentences.score(
             vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector, in_place=lang != "en"
-        )
+        ))
         near = "\n".join(hit.chunk.text for hit in pool)
         sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), near, named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
@@ -138,6 +159,15 @@ class Answerer:
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
+
+    def _read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
+        """The reader's probability that each of the best candidates answers, added to their choice."""
+        if self.reader is None or not candidates:
+            return candidates
+        best, rest = candidates[: self.config.read_candidates], candidates[self.config.read_candidates :]
+        probabilities = self.reader.probabilities([row_pair(question, self.sentences, c.position) for c in best])
+        read = [replace(c, choice=c.choice + self.config.reader_weight * float(p), read=float(p)) for c, p in zip(best, probabilities)]
+        return sorted([*read, *rest], key=lambda c: -c.choice)
 
     def _passage_support(self, vector: np.ndarray, hits: list[Hit]) -> float | None:
         """The best cosine of the hits' chunk vectors (None when the store keeps none, e.g. Qdrant)."""

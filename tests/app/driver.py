@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ EVAL_TIMEOUT_MS = 300_000  # a run on a first start waits for the index build, t
 # The app loads its model in a thread of this process; loading the tokenizer holds the GIL for
 # a second or two (many more on a busy machine), during which the page cannot render.
 PAGE_TIMEOUT_MS = 60_000
+SUBMIT_RETRY_MS = 5_000  # a submit not shown by then was ignored (or is still answering) and is sent again
 _RUN_OVER = re.compile(r"Finished|Could not evaluate")  # the hint before a run says neither
 
 
@@ -63,10 +65,24 @@ class Chat:
         return self.page.locator("#sources")
 
     def send(self, question: str) -> Locator:
-        """Type and send `question`; returns its reply bubble (it may still say the index is building)."""
-        turn = self.page.locator('#chat [data-testid="user"]').count()
+        """Type and send `question`; returns its reply bubble (it may still say the index is building).
+
+        Gradio ignores a submit while the previous one is still pending (its trigger mode "once"), which
+        on a busy machine outlasts the answer's rendering; the question then stays in the box and Enter
+        is pressed again. A submit taken clears the box, so it is never sent twice."""
+        users = self.page.locator('#chat [data-testid="user"]')
+        turn = users.count()
         self.question_box.fill(question)
-        self.question_box.press("Enter")
+        deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+        while True:
+            self.question_box.press("Enter")
+            try:
+                expect(users).to_have_count(turn + 1, timeout=SUBMIT_RETRY_MS)
+                break
+            except AssertionError:
+                if time.monotonic() > deadline or self.question_box.input_value() != question:
+                    expect(users).to_have_count(turn + 1, timeout=ANSWER_TIMEOUT_MS)
+                    break
         return self.replies.nth(turn)
 
     def ask(self, question: str) -> Locator:
