@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,7 @@ class OnnxEmbedder:
 
     def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:
         """Token states (rows, width, dim) of one padded batch and its attention mask."""
-        ids, mask = padded(encodings)
+        ids, mask = padded([e.ids for e in encodings])
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -170,15 +171,15 @@ class OnnxEmbedder:
         return hidden, mask
 
 
-def padded(encodings: list) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids of a batch of encodings padded to the longest, and the attention mask. Padding
+def padded(sequences: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of a batch padded to the longest sequence, and the attention mask. Padding
     positions are masked out of attention and pooling, so their id does not matter."""
-    width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, encoding in enumerate(encodings):
-        ids[row, : len(encoding.ids)] = encoding.ids
-        mask[row, : len(encoding.ids)] = 1
+    width = max(len(s) for s in sequences)
+    ids = np.zeros((len(sequences), width), dtype=np.int64)
+    mask = np.zeros((len(sequences), width), dtype=np.int64)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = sequence
+        mask[row, : len(sequence)] = 1
     return ids, mask
 
 

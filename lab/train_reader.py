@@ -31,6 +31,7 @@ from pathlib import Path
 import click
 import numpy as np
 from reportqa.index.embedder import Embedder, load_embedder
+from reportqa.index.onnx_embedder import padded
 from reportqa.index.search import Searcher
 from reportqa.index.tokenize import bm25_tokens
 from reportqa.lab.korquad import default_path, read_squad
@@ -115,22 +116,15 @@ def _encoded(pairs: list[Pair], tokenizer) -> list[list[int]]:
     return [e.ids for e in tokenizer.encode_batch([prompted((p.question, p.passage)) for p in pairs])]
 
 
-def _padded(ids: list[list[int]]):
+def _through(layers, hidden, mask):
+    """`hidden` after `layers`, attending only where `mask` is 1 (BERT's additive mask, as its own forward makes it)."""
     import torch
 
-    width = max(len(i) for i in ids)
-    tokens = torch.zeros((len(ids), width), dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, sequence in enumerate(ids):
-        tokens[row, : len(sequence)] = torch.tensor(sequence)
-        mask[row, : len(sequence)] = 1
-    return tokens, mask
-
-
-def _additive(mask):
-    import torch
-
-    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    for layer in layers:
+        hidden = layer(hidden, attention_mask=extended)
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+    return hidden
 
 
 def frozen_states(model, ids: list[list[int]], first: int, progress: bool) -> list:
@@ -143,12 +137,8 @@ def frozen_states(model, ids: list[list[int]], first: int, progress: bool) -> li
     with torch.inference_mode():
         for at in tqdm(range(0, len(order), 64), desc="frozen layers", unit="batch", disable=not progress):
             rows = order[at : at + 64]
-            tokens, mask = _padded([ids[i] for i in rows])
-            hidden = bert.embeddings(input_ids=tokens, token_type_ids=torch.zeros_like(tokens))
-            extended = _additive(mask)
-            for layer in bert.encoder.layer[:first]:
-                hidden = layer(hidden, attention_mask=extended)
-                hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+            tokens, mask = (torch.from_numpy(a) for a in padded([ids[i] for i in rows]))
+            hidden = _through(bert.encoder.layer[:first], bert.embeddings(input_ids=tokens, token_type_ids=torch.zeros_like(tokens)), mask)
             for row, i in enumerate(rows):
                 states[i] = hidden[row, : len(ids[i])].to(torch.float16).clone()
     return states
@@ -164,10 +154,7 @@ def top_logits(model, states: list, first: int):
     for row, s in enumerate(states):
         hidden[row, : s.shape[0]] = s.float()
         mask[row, : s.shape[0]] = 1
-    extended = _additive(mask)
-    for layer in model.bert.encoder.layer[first:]:
-        hidden = layer(hidden, attention_mask=extended)
-        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+    hidden = _through(model.bert.encoder.layer[first:], hidden, mask)
     return model.classifier(model.bert.pooler(hidden)).squeeze(-1)
 
 
@@ -262,14 +249,14 @@ def train(settings: Settings, out: Path, progress: bool = True) -> ReaderCard:
         pairs={name: len(p) for name, p in pairs.items()},
         tune=history,
         held_out=held_out,
-        baseline_held_out=_baseline(pairs["held_out"], make_order_scores(pairs["held_out"])),
+        baseline_held_out=figures(pairs["held_out"], order_scores(pairs["held_out"]))["top1"],
         train_seconds=round(time.perf_counter() - started, 1),
     )
     save_trained(model, card, out)
     return card
 
 
-def make_order_scores(pairs: list[Pair]) -> np.ndarray:
+def order_scores(pairs: list[Pair]) -> np.ndarray:
     """Today's choice as scores: the pairs' order within a question (retrieved candidates come best first)."""
     scores, seen = np.zeros(len(pairs), dtype=np.float32), {}
     for i, p in enumerate(pairs):
@@ -278,29 +265,21 @@ def make_order_scores(pairs: list[Pair]) -> np.ndarray:
     return scores
 
 
-def _baseline(pairs: list[Pair], scores: np.ndarray) -> float:
-    """Top-1 of today's choice among the retrieved candidates, over questions with a positive among them."""
-    by_question: dict[str, list[int]] = {}
-    for i, p in enumerate(pairs):
-        if p.kind == "retrieved":
-            by_question.setdefault(p.question_id, []).append(i)
-    hits = [pairs[max(rows, key=lambda i: scores[i])].label for rows in by_question.values() if any(pairs[i].label for i in rows)]
-    return float(np.mean(hits)) if hits else float("nan")
-
-
 def pipeline_figures(config: AnswerConfig, progress: bool = True) -> dict[str, dict[str, float]]:
     """Answers to the held-out articles' questions end to end and given the gold paragraph, over an
     index of all 140 articles (the other articles' paragraphs are distractors) and over one of the
     held-out articles alone."""
     path = default_path()
     squad = read_squad(path)
-    held_out = split(title_order(squad))["held_out"]
+    titles = title_order(squad)
+    held_out = split(titles)["held_out"]
     embedder = load_embedder()
     out = {}
-    for name, titles in (("all articles indexed", title_order(squad)), ("held-out articles indexed", held_out)):
-        answer_sample = sample_titles(squad, path, titles, f"{squad.name}-answers-{len(titles)}")
+    for name, indexed in (("all articles indexed", titles), ("held-out articles indexed", held_out)):
+        answer_sample = sample_titles(squad, path, indexed, f"{squad.name}-answers-{len(indexed)}")
         answerer = Answerer(Searcher(sample_index(answer_sample, embedder, progress), embedder), config)
-        golds = [g for g in answer_sample.golds if g.doc_id in {d.doc_id for d in answer_sample.documents if d.title in set(held_out)}]
+        held_docs = {d.doc_id for d in answer_sample.documents if d.title in set(held_out)}
+        golds = [g for g in answer_sample.golds if g.doc_id in held_docs]
         e2e = score_answers(answerer, golds, given_gold=False, progress=progress)
         given = score_answers(answerer, golds, given_gold=True, progress=progress)
         out[name] = {"questions": len(golds), "end to end": e2e["answer_accuracy"], "refused": e2e["refused"], "given gold": given["answer_accuracy"]}

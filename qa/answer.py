@@ -166,7 +166,7 @@ class Answerer:
             return candidates
         best, rest = candidates[: self.config.read_candidates], candidates[self.config.read_candidates :]
         probabilities = self.reader.probabilities([row_pair(question, self.sentences, c.position) for c in best])
-        read = [replace(c, choice=c.choice + self.config.reader_weight * float(p), read=float(p)) for c, p in zip(best, probabilities)]
+        read = [replace(c, choice=c.choice + self.config.reader_weight * float(p)) for c, p in zip(best, probabilities)]
         return sorted([*read, *rest], key=lambda c: -c.choice)
 
     def _passage_support(self, vector: np.ndarray, hits: list[Hit]) -> float | None:

@@ -72,7 +72,6 @@ class Candidate:
     choice: float = 0.0  # relevance plus the answer cues: what picks the quoted sentences
     novelty: float = 1.0  # share of its content words the question lacks (0: it only restates the question)
     behind: float = 0.0  # how far its chunk's retrieval score lies below the top hit's, as a share of it
-    read: float | None = None  # the reader's probability that it answers (None: not read)
 
     @property
     def highlight(self) -> tuple[int, int]:

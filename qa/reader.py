@@ -143,7 +143,7 @@ class ShippedReader:
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
-        ids, mask = padded(self._tokenizer.encode_batch([prompted(p) for p in pairs]))
+        ids, mask = padded([e.ids for e in self._tokenizer.encode_batch([prompted(p) for p in pairs])])
         (logits,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return (1.0 / (1.0 + np.exp(-logits.reshape(-1)))).astype(np.float32)
 
