@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -132,7 +132,7 @@ class Engine:
             searcher = open_searcher(self.index_name, self.model, notify=log.info, qdrant=self.qdrant)
             self._version = version or self._live_version()  # read before loading: a build meanwhile is seen next time
             self._answerer = Answerer(searcher, self.config, self.llm)
-            log.info("index %r ready: %d chunks", self.index_name, len(searcher.data.chunks))
+            log.info("index %r ready: %d chunks", self.index_name, searcher.store.manifest.n_chunks)
         except Exception as error:  # whatever failed must reach the page instead of leaving it waiting
             unexpected = not isinstance(error, ReportQAError)  # typed errors say what to do; no traceback
             log.error("loading index %r failed: %s", self.index_name, error, exc_info=unexpected)
@@ -159,11 +159,12 @@ class Engine:
     def _live_version(self) -> str | None:
         return None if self.qdrant is not None else store.live_version(self.index_name)
 
-    def documents(self) -> dict[str, Document]:
-        """Every document of the index, and those removed since: earlier answers still show their excerpts."""
-        current = self.answerer().searcher.data.documents
+    def documents(self, doc_ids: Collection[str]) -> dict[str, Document]:
+        """The documents asked for (cited by the chat's answers), also those removed since: earlier
+        answers still show their excerpts."""
+        current = {d: v.document for d, v in self.answerer().searcher.store.documents(doc_ids).items()}
         self._shown.update(current)
-        return {**self._shown, **current}
+        return {d: self._shown[d] for d in doc_ids if d in self._shown}
 
     def searcher(self) -> Searcher:
         return self.answerer().searcher
@@ -188,9 +189,9 @@ class Engine:
             return self.waiting_note()
         if self._answerer is None:
             return f"⚠️ The index **{name}** could not be loaded: {html.escape(self._error or '')}"
-        data = self._answerer.searcher.data
+        manifest = self._answerer.searcher.store.manifest
         llm = f" · LLM {html.escape(self.llm.model)} at {html.escape(self.llm.url)}" if self.llm else ""
-        return f"Index **{name}**: {len(data.documents)} document(s), {len(data.chunks)} excerpts{llm}"
+        return f"Index **{name}**: {len(manifest.documents)} document(s), {manifest.n_chunks} excerpts{llm}"
 
     def status_updates(self) -> Iterator[str]:
         """The status now and, if the index is still loading, once more when it is ready."""
@@ -299,7 +300,8 @@ def chat_tab(engine: Engine) -> gr.CheckboxGroup:
             yield "", [*messages, _bot(f"<p>{engine.waiting_note()}</p>")], gr.skip(), gr.skip()
         answer, content = reply(engine, text, past, int(top_k), search_mode, llm_on, docs)
         past = [*past, answer]
-        panel = sources_html(past, engine.documents()) if answer is not None else gr.skip()
+        cited = {c.chunk.doc_id for a in past if a is not None for c in a.citations}
+        panel = sources_html(past, engine.documents(cited)) if answer is not None else gr.skip()
         yield "", [*messages, _bot(content)], past, panel
 
     def vote(past: list[Answer | None], data: gr.LikeData) -> None:

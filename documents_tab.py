@@ -41,8 +41,9 @@ class DocumentEngine(Protocol):
 
 def document_choices(engine: DocumentEngine) -> list[tuple[str, str]]:
     """(label, doc_id) for every document the index holds: what the chat can be limited to."""
-    documents = engine.searcher().data.documents
-    return [(f"{d.title} ({Path(d.doc_id).name})", doc_id) for doc_id, d in documents.items()]
+    store = engine.searcher().store
+    documents = store.documents(store.manifest.documents)
+    return [(f"{v.document.title} ({Path(doc_id).name})", doc_id) for doc_id, v in documents.items()]
 
 
 def documents_table(engine: DocumentEngine) -> list[list[Any]]:

@@ -257,7 +257,7 @@ def _each(questions: list[Question], one: Callable[[Question], R], label: str, b
 
 
 def _index_info(searcher: Searcher) -> dict[str, Any]:
-    manifest = searcher.data.manifest
+    manifest = searcher.store.manifest
     return {
         "model": manifest.model,
         "documents": sorted(manifest.documents),

@@ -75,7 +75,7 @@ def open_searcher(
         from reportqa.index.qdrant_store import QdrantStore
 
         engine = QdrantStore(qdrant, name, model or DEFAULT_MODEL, expected)
-        return Searcher(engine.data, load_embedder(model, quantize=engine.manifest.quantize), fusion, store=engine)
+        return Searcher(None, load_embedder(model, quantize=engine.manifest.quantize), fusion, store=engine)
     builds_default = build_if_missing and name == store.DEFAULT_INDEX
     if not store.exists(name):
         if not builds_default:

@@ -81,30 +81,46 @@ def fuse(dense: np.ndarray, bm25: np.ndarray, coverage: float, config: FusionCon
     return (1.0 - weight) * z_dense + weight * z_bm25
 
 
-def real_sections(keys: Sequence[tuple[str, str]], max_share: float) -> np.ndarray:
-    """Per section id (keys' distinct (doc_id, section path) in order): may it lift its chunks?
+@dataclass(frozen=True)
+class SectionShape:
+    """A chunk's section as the lift sees it, known from its document alone (so a store computes it
+    when the document is indexed): its id and whether it is a real section.
 
     A real section has a heading, holds at least two chunks in one contiguous run (a heading met
     again further on is a running header or a form's label, not an outline) and no more than
     `max_share` of its document's chunks (otherwise it is the document itself).
     """
-    ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-    chunks = np.zeros(len(ids), dtype=np.int64)
-    runs = np.zeros(len(ids), dtype=np.int64)
+
+    section: int  # position of the section's first chunk: the section's id
+    chunks: int
+    runs: int
+    document_chunks: int
+    headed: bool
+
+    def liftable(self, max_share: float) -> bool:
+        return self.headed and self.chunks >= 2 and self.runs == 1 and self.chunks <= max_share * self.document_chunks
+
+
+def section_shapes(keys: Sequence[tuple[str, str]], positions: Sequence[int]) -> list[SectionShape]:
+    """Per chunk (keys: its (doc_id, section path); positions: its position in the index, in text
+    order), the shape of its section."""
+    first: dict[tuple[str, str], int] = {}
+    chunks: dict[tuple[str, str], int] = {}
+    runs: dict[tuple[str, str], int] = {}
     per_doc: dict[str, int] = {}
     previous = None
-    for key in keys:
-        chunks[ids[key]] += 1
-        runs[ids[key]] += key != previous
+    for key, position in zip(keys, positions):
+        first.setdefault(key, position)
+        chunks[key] = chunks.get(key, 0) + 1
+        runs[key] = runs.get(key, 0) + (key != previous)
         per_doc[key[0]] = per_doc.get(key[0], 0) + 1
         previous = key
-    doc_sizes = np.array([per_doc[doc_id] for doc_id, _ in ids], dtype=np.int64)
-    headed = np.array([bool(path) for _, path in ids], dtype=bool)
-    return headed & (chunks >= 2) & (runs == 1) & (chunks <= max_share * doc_sizes)
+    return [SectionShape(first[key], chunks[key], runs[key], per_doc[key[0]], bool(key[1])) for key in keys]
 
 
 def lift_sections(scores: np.ndarray, sections: np.ndarray, liftable: np.ndarray, lift: float) -> np.ndarray:
-    """Pull each chunk of a real section towards its section's best score (sections: an id per chunk).
+    """Pull each chunk of a real section towards its section's best score (sections: an id per chunk;
+    liftable: per chunk, whether its section is real).
 
     `(1 - lift) * own + lift * best`: a section's best chunk keeps its score, its
     siblings rise with it, so the top hit never changes but a relevant section's
@@ -112,7 +128,8 @@ def lift_sections(scores: np.ndarray, sections: np.ndarray, liftable: np.ndarray
     """
     if lift == 0.0 or len(scores) == 0:
         return scores
-    best = np.full(int(sections.max()) + 1, -np.inf, dtype=np.float32)
-    np.maximum.at(best, sections, scores)
-    lifted = (1.0 - lift) * scores + lift * best[sections]
-    return np.where(liftable[sections], lifted, scores)
+    distinct, group = np.unique(sections, return_inverse=True)
+    best = np.full(len(distinct), -np.inf, dtype=np.float32)
+    np.maximum.at(best, group, scores)
+    lifted = (1.0 - lift) * scores + lift * best[group]
+    return np.where(liftable, lifted, scores)

@@ -1,11 +1,13 @@
-"""The few methods the searcher and the build ask of a store, so the embedded files and a search
-engine (Qdrant) are two implementations of one protocol and fusion stays in the searcher.
+"""The few methods the searcher, answering and the build ask of a store, so the embedded files and a
+search engine (Qdrant) are two implementations of one protocol and fusion stays in the searcher.
 
-A chunk is named by its position in the loaded index (`IndexData.chunks`), the list answering
-reads; each store maps its own ids (FAISS rows, Qdrant points) onto those positions.
+A chunk is named by its position: an integer that orders the index (documents in build order, text
+order within one). The files number their chunks 0…n-1; Qdrant uses its point ids, so a question
+fetches what it needs by id and no process holds a copy of the collection.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,6 +17,7 @@ from reportqa.ingest.types import Chunk, Document, SentenceSpan
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from reportqa.index.fusion import SectionShape
     from reportqa.index.store import Manifest
 
 
@@ -39,6 +42,31 @@ class ChunkStore(Protocol):
     """Read side: the candidates and scores hybrid search fuses."""
 
     manifest: Manifest
+
+    def refresh(self) -> None:
+        """See documents another process added or removed since this view was opened."""
+        ...
+
+    def chunks(self, positions: np.ndarray) -> list[Chunk]:
+        """The chunks at these positions, in order."""
+        ...
+
+    def first_positions(self, n: int) -> np.ndarray:
+        """The first `n` chunks in index order (what a ranking of zero scores lists first)."""
+        ...
+
+    def positions_of(self, doc_ids: Collection[str]) -> np.ndarray:
+        """Every chunk of these documents, in index order."""
+        ...
+
+    def sections(self, positions: np.ndarray) -> list[SectionShape]:
+        """The section each of these chunks sits in, as the section lift reads it."""
+        ...
+
+    def best_sentences(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
+        """Per chunk, the cosine of its best sentence to `vector` (NaN without sentences); None when
+        the index holds no sentence vectors."""
+        ...
 
     def dense_top(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the `n` chunks nearest the question vector, and their cosines."""
@@ -81,3 +109,44 @@ class StoreWriter(Protocol):
     def commit(self, order: list[str], sources: list[str]) -> Manifest:
         """Make the index hold exactly the documents in `order` and go live; returns its manifest."""
         ...
+
+
+@dataclass(frozen=True)
+class DocumentSentences:
+    """A document as answering reads it: its text and sections, and its sentences' spans in text order."""
+
+    document: Document
+    spans: list[tuple[int, int]]
+
+
+class Evidence(Protocol):
+    """What answering reads beyond the hits, asked for the documents a question touches only.
+
+    The embedded files answer from memory; Qdrant fetches by id and filter, a bounded number of
+    points per question, so an app server holds no copy of the archive."""
+
+    common_names: frozenset[str]  # names too common in the index to name a particular thing (index/names.py)
+
+    def documents(self, doc_ids: Collection[str]) -> dict[str, DocumentSentences]:
+        """The documents asked for (those the index holds), with their sentences."""
+        ...
+
+    def sentence_vectors(self, spans: Sequence[SentenceSpan]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per sentence, its vector and its context window's (None when not indexed)."""
+        ...
+
+    def chunk_vectors(self, chunks: Sequence[Chunk]) -> np.ndarray | None:
+        """The embeddings of the chunks the index holds, in order (None when the store keeps none)."""
+        ...
+
+    def section_chunks(self, doc_id: str, section: str) -> list[Chunk]:
+        """Every chunk of one section of a document, in text order."""
+        ...
+
+    def mentions(self, name: str) -> bool:
+        """Does the (squeezed, index/names.py) name occur in some document's title or text?"""
+        ...
+
+
+class IndexReader(ChunkStore, Evidence, Protocol):
+    """A store searched and answered from: what a `Searcher` holds."""

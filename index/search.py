@@ -6,10 +6,10 @@ from collections.abc import Collection
 
 import numpy as np
 from reportqa import limits
-from reportqa.index.embedded import EmbeddedStore, section_ids
+from reportqa.index.embedded import EmbeddedStore
 from reportqa.index.embedder import Embedder
-from reportqa.index.fusion import FusionConfig, fuse, lift_sections, real_sections
-from reportqa.index.protocol import ChunkStore
+from reportqa.index.fusion import FusionConfig, fuse, lift_sections
+from reportqa.index.protocol import IndexReader
 from reportqa.index.store import IndexData
 from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import Hit
@@ -17,24 +17,23 @@ from reportqa.limits import Mode
 
 
 class Searcher:
-    """A loaded index, the store that ranks its chunks and the model that embeds questions for it.
+    """An index's store, which finds, scores and fetches its chunks, and the model that embeds questions for it.
 
-    `data` holds what answering reads (documents, chunks, sentences); `store` finds and scores
-    candidates — the embedded files by default, or a search engine holding the same index.
+    `store`: the embedded files (`data`, loaded in memory) by default, or a search engine holding the
+    same index (then `data` is None). Search and answering ask the store only; `data` is for the lab.
     """
 
     def __init__(
-        self, data: IndexData, embedder: Embedder, fusion: FusionConfig = FusionConfig(), store: ChunkStore | None = None
+        self, data: IndexData | None, embedder: Embedder, fusion: FusionConfig = FusionConfig(), store: IndexReader | None = None
     ):
         self.data = data
         self.embedder = embedder
         self.fusion = fusion
-        self.store = store or EmbeddedStore(data)
-        self._section_ids = section_ids(data.chunks)
-        self._real_sections = real_sections([(c.doc_id, c.section) for c in data.chunks], fusion.section_max_share)
-        self._sentence_ranges = _sentence_ranges(data)
+        if store is None:
+            assert data is not None, "a Searcher needs loaded files or a store"
+            store = EmbeddedStore(data)
+        self.store: IndexReader = store
         self._embed_lock = threading.Lock()
-        self._doc_ids = np.array([c.doc_id for c in data.chunks], dtype=object)
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid", docs: Collection[str] | None = None) -> list[Hit]:
         return self.search_many([question], k=k, mode=mode, docs=docs)[0]
@@ -70,7 +69,8 @@ class Searcher:
         (a chosen document may be small beside the rest of the index).
         """
         n = self.fusion.candidates
-        allowed = None if docs is None else np.flatnonzero(np.isin(self._doc_ids, list(docs)))
+        self.store.refresh()
+        allowed = None if docs is None else self.store.positions_of(docs)
         if mode == "dense":
             if allowed is not None:
                 scores, _ = self.store.scores(vector, [], allowed)
@@ -92,20 +92,19 @@ class Searcher:
         chunk_dense, bm25 = self.store.scores(vector, tokens, positions)
         dense = self._with_sentences(chunk_dense, vector, positions)
         fused = fuse(dense, bm25, self.store.coverage(tokens), self.fusion)
-        final = lift_sections(fused, self._section_ids[positions], self._real_sections, self.fusion.section_lift)
+        shapes = self.store.sections(positions)
+        sections = np.array([shape.section for shape in shapes], dtype=np.int64)
+        liftable = np.array([shape.liftable(self.fusion.section_max_share) for shape in shapes], dtype=bool)
+        final = lift_sections(fused, sections, liftable, self.fusion.section_lift)
         return self._hits(positions, final, {"dense": dense, "bm25": bm25, "fused": fused}, k)
 
     def _with_sentences(self, dense: np.ndarray, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Chunk cosine mixed with the cosine of the chunk's best sentence (when sentences are indexed)."""
         weight = self.fusion.sentence_weight
-        if self.data.sentence_embeddings is None or weight == 0.0:
+        best = self.store.best_sentences(vector, positions) if weight else None
+        if best is None:
             return dense
-        sentence_scores = self.data.sentence_embeddings @ vector
-        best = np.array(
-            [sentence_scores[lo:hi].max() if hi > lo else dense[i] for i, (lo, hi) in enumerate(self._sentence_ranges[positions])],
-            dtype=np.float32,
-        )
-        return (1.0 - weight) * dense + weight * best
+        return (1.0 - weight) * dense + weight * np.where(np.isnan(best), dense, best).astype(np.float32)
 
     def _candidates(self, vector: np.ndarray, tokens: list[str], n: int) -> np.ndarray:
         """Top-n of each method plus every sibling of their real sections (so the lift can reach them).
@@ -116,46 +115,17 @@ class Searcher:
         dense_top, _ = self.store.dense_top(vector, n)
         bm25_top, _ = self.store.bm25_top(tokens, n)
         if len(bm25_top) < n:
-            unmatched = np.setdiff1d(np.arange(min(n + len(bm25_top), len(self.data.chunks))), bm25_top)
+            unmatched = np.setdiff1d(self.store.first_positions(n + len(bm25_top)), bm25_top)
             bm25_top = np.concatenate([bm25_top, unmatched[: n - len(bm25_top)]])
         seeds = np.union1d(dense_top, bm25_top)
-        lifted = seeds[self._real_sections[self._section_ids[seeds]]]
+        lifted = seeds[[shape.liftable(self.fusion.section_max_share) for shape in self.store.sections(seeds)]]
         return np.union1d(seeds, self.store.section_members(lifted)) if len(lifted) else seeds
 
     def _hits(self, positions: np.ndarray, scores: np.ndarray, signals: dict[str, np.ndarray], k: int) -> list[Hit]:
         order = np.argsort(-scores, kind="stable")[:k]
+        chunks = self.store.chunks(positions[order])
         return [
-            Hit(
-                rank=rank + 1,
-                score=float(scores[i]),
-                chunk=self.data.chunks[int(positions[i])],
-                signals={name: float(values[i]) for name, values in signals.items()},
-            )
-            for rank, i in enumerate(order)
+            Hit(rank=rank + 1, score=float(scores[i]), chunk=chunk, signals={name: float(values[i]) for name, values in signals.items()})
+            for rank, (i, chunk) in enumerate(zip(order, chunks))
         ]
 
-
-def _sentence_ranges(data: IndexData) -> np.ndarray:
-    """For each chunk, the [lo, hi) positions of the sentences overlapping it.
-
-    Sentences are stored per document in text order, so a chunk's sentences are contiguous.
-    """
-    ranges = np.zeros((len(data.chunks), 2), dtype=np.int64)
-    if not data.sentences:
-        return ranges
-    rows_by_doc: dict[str, list[int]] = {}
-    for row, sentence in enumerate(data.sentences):
-        rows_by_doc.setdefault(sentence.doc_id, []).append(row)
-    by_doc: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
-    for doc_id, rows in rows_by_doc.items():
-        starts = np.array([data.sentences[i].start for i in rows])
-        ends = np.array([data.sentences[i].end for i in rows])
-        by_doc[doc_id] = (rows[0], starts, ends)
-    for i, chunk in enumerate(data.chunks):
-        if chunk.doc_id not in by_doc:
-            continue
-        first, starts, ends = by_doc[chunk.doc_id]
-        lo = int(np.searchsorted(ends, chunk.start, side="right"))
-        hi = int(np.searchsorted(starts, chunk.end, side="left"))
-        ranges[i] = (first + lo, first + hi)
-    return ranges

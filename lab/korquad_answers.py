@@ -128,11 +128,11 @@ def sample_index(answer_sample: AnswerSample, embedder: Embedder, progress: bool
 
 def gold_sentence(answerer: Answerer, gold: GoldSpan) -> str:
     """The text of the gold paragraph's sentence (or sentences) holding the gold answer."""
-    rows = answerer.sentences.rows_within(gold.doc_id, gold.start, gold.end)
+    table = answerer.table([gold.doc_id])
+    rows = table.rows_within(gold.doc_id, gold.start, gold.end)
     if not rows:
         return ""
-    spans, text = answerer.searcher.data.sentences, answerer.searcher.data.documents[gold.doc_id].text
-    return text[spans[rows[0]].start : spans[rows[-1]].end].strip()
+    return table.documents[gold.doc_id].text[table.spans[rows[0]].start : table.spans[rows[-1]].end].strip()
 
 
 def quotes_gold(answer: Answer, gold: GoldSpan, sentence: str = "") -> bool:

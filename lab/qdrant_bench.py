@@ -2,14 +2,17 @@
 
 Chunks are random unit vectors with Zipf-distributed synthetic terms (no model, no Kiwi: the
 figures are the engine's), grouped 10 to a section and 100 to a document like real reports.
-Build = every point written through `QdrantWriter`; a query = the store calls one hybrid
-question makes (dense top-n, BM25 top-n, section siblings, candidate scores, coverage).
+Build = every point written through `QdrantWriter`; open = `QdrantStore` reading the manifest,
+with the process's resident memory before and after; a query = the store calls one hybrid question
+makes (version check, dense top-n, BM25 top-n, sections, section siblings, candidate scores,
+coverage, its hits), with the points it received counted.
 """
 from __future__ import annotations
 
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from reportqa.lab.bench import BenchResult
@@ -46,6 +49,40 @@ def synthetic_parts(chunks: int, dim: int, seed: int = 0) -> list[DocumentParts]
     return parts
 
 
+class CountingClient:
+    """A Qdrant client that counts the points it receives (and the requests that read them)."""
+
+    READS = {
+        "retrieve": len,
+        "scroll": lambda r: len(r[0]),
+        "query_points": lambda r: len(r.points),
+        "query_batch_points": lambda r: sum(len(x.points) for x in r),
+        "query_points_groups": lambda r: sum(len(g.hits) for g in r.groups),
+    }
+
+    def __init__(self, client: Any):
+        self.client, self.points, self.requests = client, 0, 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+        if name not in self.READS:
+            return method
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            self.points += self.READS[name](result)
+            self.requests += 1
+            return result
+
+        return counted
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (VmRSS)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+
 def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 20, folder: Path | None = None) -> BenchResult:
     """Build a local-mode collection of `chunks` synthetic chunks, reopen it, time `queries` questions.
 
@@ -63,25 +100,32 @@ def qdrant_scale(chunks: int = 100_000, dim: int = 384, queries: int = 20, folde
     writer.commit([p.document.doc_id for p in parts], ["synthetic"])
     result.add(f"{chunks:,} chunks: build ({where})", time.perf_counter() - started, "s")
     result.add(f"{chunks:,} chunks: build CPU time (steadier on a shared machine)", time.process_time() - cpu, "s")
-    started = time.perf_counter()
-    engine = QdrantStore(target, "bench", None, None, client=writer.client if folder is None else None)
-    result.add(f"{chunks:,} chunks: open (load chunks for answering)", time.perf_counter() - started, "s")
+    client = CountingClient(writer.client if folder is None else target.connect())  # a folder's client loads it whole (local mode)
+    resident, started = resident_mb(), time.perf_counter()
+    engine = QdrantStore(target, "bench", None, None, client=client)
+    result.add(f"{chunks:,} chunks: open (reads the manifest)", (time.perf_counter() - started) * 1000, "ms")
+    result.add(f"{chunks:,} chunks: resident memory the open adds", resident_mb() - resident, "MB")
     rng = np.random.default_rng(1)
-    latencies, cpu = [], time.process_time()
+    latencies, received, cpu = [], [], time.process_time()
     for _ in range(queries):
         vector = rng.normal(size=dim).astype(np.float32)
         vector /= np.linalg.norm(vector)
         tokens = _terms(rng, 5)
-        started = time.perf_counter()
+        client.points, started = 0, time.perf_counter()
+        engine.refresh()
         dense, _ = engine.dense_top(vector, CANDIDATES)
         lexical, _ = engine.bm25_top(tokens, CANDIDATES)
         seeds = np.union1d(dense, lexical)
         candidates = np.union1d(seeds, engine.section_members(seeds))
+        engine.sections(candidates)
         engine.scores(vector, tokens, candidates)
         engine.coverage(tokens)
+        engine.chunks(candidates[:5])
         latencies.append((time.perf_counter() - started) * 1000)
+        received.append(client.points)
     cpu_ms = (time.process_time() - cpu) * 1000 / queries
     engine.close()
+    result.add(f"{chunks:,} chunks: points received per question (median)", statistics.median(received), "points")
     result.add(f"{chunks:,} chunks: hybrid query p50", statistics.median(latencies), "ms")
     result.add(f"{chunks:,} chunks: hybrid query p95", float(np.percentile(latencies, 95)), "ms")
     result.add(f"{chunks:,} chunks: hybrid query mean CPU time", cpu_ms, "ms")

@@ -78,7 +78,8 @@ def split(titles: Sequence[str]) -> dict[str, list[str]]:
 def make_pairs(answer_sample: AnswerSample, embedder: Embedder, seed: int, progress: bool = True) -> list[Pair]:
     """The reader's questions about one split (see the module's docstring)."""
     data = sample_index(answer_sample, embedder, progress)
-    searcher, table = Searcher(data, embedder), SentenceTable(data)
+    searcher = Searcher(data, embedder)
+    table = SentenceTable.of(searcher.store, data.documents)
     article = {doc_id: d.title for doc_id, d in data.documents.items()}
     rng = random.Random(seed)
     vectors = searcher.embed([g.question for g in answer_sample.golds])

@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from reportqa import limits
 from reportqa.errors import InvalidConfig, LlmUnavailable
+from reportqa.index.protocol import Evidence
 from reportqa.index.search import Searcher
 from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import Hit
@@ -20,7 +20,7 @@ from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
 from reportqa.qa.confidence import Calibration, NameCheck, Signals, after_recognition, confidence
 from reportqa.qa.bridge import WordBridge, names as english_names
 from reportqa.qa.cards import cite
-from reportqa.qa.evidence import Candidate, ChoiceWeights, SentenceTable
+from reportqa.qa.evidence import Candidate, ChoiceWeights, FactsCache, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent, read_intent
 from reportqa.qa.places import best_per_place, enumeration_after, frames
@@ -87,8 +87,9 @@ class Answerer:
         self.config = config
         self.llm = llm
         self.reader = load_reader(config.reranker) if config.reader_weight else None
-        self.sentences = SentenceTable(searcher.data)
-        self.names = NameCheck(searcher.data)
+        self.evidence: Evidence = searcher.store
+        self.names = NameCheck(self.evidence)
+        self.facts = FactsCache()
         self.bridge = WordBridge(searcher.embed_passages)
 
     def answer(
@@ -129,6 +130,10 @@ class Answerer:
         hits = [Hit(rank, 1.0, chunk) for rank, chunk in enumerate(chunks, 1)]
         return self.answer_hits(question, question, vector, hits, use_llm=False)
 
+    def table(self, doc_ids: Collection[str]) -> SentenceTable:
+        """The sentences of these documents, as an answer reads them (fetched from the store)."""
+        return SentenceTable.of(self.evidence, doc_ids, self.facts)
+
     def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
         lang = detect_lang(question)
@@ -137,52 +142,54 @@ class Answerer:
         quantity = None if intent.wants_entity else asked_quantity(question)
         several = is_list_question(query) or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
+        table = self.table(h.chunk.doc_id for h in pool)
         tokens = bm25_tokens(question)
         # An English question's words, translated to the passages' Korean, count in the lexical overlap;
         # its names, translated, must stand by the number a quantity question is answered with.
-        translations = self.bridge.translations(question, self.sentences.korean_words(pool)) if lang == "en" else {}
+        translations = self.bridge.translations(question, table.korean_words(pool)) if lang == "en" else {}
         named = [translations[name] for name in english_names(question) if name in translations] if quantity is not None else []
         # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
         # as a passage too, the question chooses its translation more often than as a query. It reads
         # sentences alone, not in their context windows: its cross-lingual cosines to a three-sentence
         # Korean window separate answerable from unanswerable and right from wrong less well (docs/how-it-works.md, "Relevance and choice").
         choice_vector = self.searcher.embed_passages([question])[0] if lang == "en" else None
-        candidates = self._read(question, self.sentences.score(
+        candidates = self._read(question, table, table.score(
             vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector, in_place=lang != "en"
         ))
         near = "\n".join(hit.chunk.text for hit in pool)
-        sure = self._confidence(query, lang, candidates, quantity, self._passage_support(vector, hits), near, named)
+        sure = self._confidence(query, lang, table, candidates, quantity, self._passage_support(vector, hits), near, named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, candidates, query, intent, quantity)
+        extractive = self._extractive(base, table, candidates, query, intent, quantity)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
 
-    def _read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
+    def _read(self, question: str, table: SentenceTable, candidates: list[Candidate]) -> list[Candidate]:
         """The reader's probability that each of the best candidates answers, added to their choice."""
         if self.reader is None or not candidates:
             return candidates
         best, rest = candidates[: self.config.read_candidates], candidates[self.config.read_candidates :]
-        probabilities = self.reader.probabilities([row_pair(question, self.sentences, c.position) for c in best])
+        probabilities = self.reader.probabilities([row_pair(question, table, c.position) for c in best])
         read = [replace(c, choice=c.choice + self.config.reader_weight * float(p)) for c, p in zip(best, probabilities)]
         return sorted([*read, *rest], key=lambda c: -c.choice)
 
     def _passage_support(self, vector: np.ndarray, hits: list[Hit]) -> float | None:
-        """The best cosine of the hits' chunk vectors (None when the store keeps none, e.g. Qdrant)."""
-        embeddings = self.searcher.data.embeddings
-        if embeddings is None or not hits:
-            return None
-        rows = [self._chunk_rows[h.chunk.id] for h in hits if h.chunk.id in self._chunk_rows]
-        return float(np.max(embeddings[rows] @ vector)) if rows else None
-
-    @cached_property
-    def _chunk_rows(self) -> dict[str, int]:
-        return {chunk.id: row for row, chunk in enumerate(self.searcher.data.chunks)}
+        """The best cosine of the hits' chunk vectors (None when the store keeps none)."""
+        embeddings = self.evidence.chunk_vectors([h.chunk for h in hits]) if hits else None
+        return float(np.max(embeddings @ vector)) if embeddings is not None and len(embeddings) else None
 
     def _confidence(
-        self, question: str, lang: str, candidates: list[Candidate], quantity: Quantity | None, passage: float | None, near: str, named: Sequence[str] = ()
+        self,
+        question: str,
+        lang: str,
+        table: SentenceTable,
+        candidates: list[Candidate],
+        quantity: Quantity | None,
+        passage: float | None,
+        near: str,
+        named: Sequence[str] = (),
     ) -> float:
         """`near`: the retrieved passages' text, where a misspelt name of the question may be found."""
         if not candidates:
@@ -195,22 +202,24 @@ class Answerer:
         # The number may sit in a sentence next to the best one, so the best sentence's paragraph is read.
         lacks_number = False
         if quantity is not None:
-            paragraph = self.sentences.paragraph_text(best.position)
-            holds_number = any(quantity.held_by(self.sentences.text(r)) for r in self.sentences.paragraph_rows(best.position))
+            paragraph = table.paragraph_text(best.position)
+            holds_number = any(quantity.held_by(table.text(r)) for r in table.paragraph_rows(best.position))
             about_names = names.all_in(paragraph) and all(name in paragraph for name in named)
             lacks_number = not (holds_number and about_names)
         signals = Signals(best.score, passage, names.missing_share, lacks_number, names.all_named)
         return confidence(signals, lang, self.config.calibration)
 
-    def _extractive(self, base: Answer, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None) -> Answer:
-        items = self._list_items(self._uncosted(candidates), intent) if is_list_question(query) else []
+    def _extractive(
+        self, base: Answer, table: SentenceTable, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None
+    ) -> Answer:
+        items = self._list_items(table, self._uncosted(candidates), intent) if is_list_question(query) else []
         as_list = len(items) >= 2
-        picked = self._with_enumerations(items if as_list else self._best_sentences(candidates, intent, quantity))
-        resolved = [with_subject(c, self.sentences) for c in picked]
+        picked = self._with_enumerations(table, items if as_list else self._best_sentences(table, candidates, intent, quantity))
+        resolved = [with_subject(c, table) for c in picked]
         # A sentence still opening with "이들은"/"it" names nothing the reader can see (its subject lies
         # in another excerpt): quote it only when nothing else answers.
         chosen = _distinct([c for c in resolved if not refers_back(c.text)] or resolved)
-        citations, numbers = cite(chosen, self.searcher.data.documents)
+        citations, numbers = cite(chosen, table.documents)
         text = compose([(c.text, n) for c, n in zip(chosen, numbers)], base.lang, as_list)
         sure = after_recognition(base.confidence, [c.chunk for c in citations])
         return replace(base, text=text, answerable=True, citations=citations, confidence=sure)
@@ -221,14 +230,14 @@ class Answerer:
         cost = self.config.weights.retrieval
         return sorted((replace(c, choice=c.choice + cost * c.behind) for c in candidates), key=lambda c: -c.choice)
 
-    def _with_enumerations(self, chosen: list[Candidate]) -> list[Candidate]:
+    def _with_enumerations(self, table: SentenceTable, chosen: list[Candidate]) -> list[Candidate]:
         """Each chosen sentence followed by the enumerated sentences it announces ("4가지 유형으로 정리할
         수 있다. 첫째, … 둘째, …"): the announcement alone names none of the items."""
         out: list[Candidate] = []
         for candidate in chosen:
             out.append(candidate)
-            rows = enumeration_after(self.sentences, candidate.position)[: self.config.list_items]
-            out += [m for m in (moved_to(self.sentences, candidate, r) for r in rows) if m is not None and m.position not in {c.position for c in chosen}]
+            rows = enumeration_after(table, candidate.position)[: self.config.list_items]
+            out += [m for m in (moved_to(table, candidate, r) for r in rows) if m is not None and m.position not in {c.position for c in chosen}]
         return out
 
     def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
@@ -237,15 +246,11 @@ class Answerer:
         if not hits:
             return []
         top, taken = hits[0], {h.chunk.id for h in hits}
-        return [
-            Hit(top.rank, top.score, c)
-            for c in self.searcher.data.chunks
-            if c.doc_id == top.chunk.doc_id and c.section == top.chunk.section and c.id not in taken
-        ]
+        return [Hit(top.rank, top.score, c) for c in self.evidence.section_chunks(top.chunk.doc_id, top.chunk.section) if c.id not in taken]
 
-    def _best_sentences(self, candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
+    def _best_sentences(self, table: SentenceTable, candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
         """The best sentence and close seconds, by choice, without repeats."""
-        best, paragraph = candidates[0].choice, self.sentences.paragraph
+        best, paragraph = candidates[0].choice, table.paragraph
         chosen: list[Candidate] = []
         for candidate in candidates:
             if candidate.choice < best - max(self.config.margin, self.config.place_margin) or len(chosen) == self.config.max_sentences:
@@ -254,9 +259,11 @@ class Answerer:
             close = candidate.choice >= best - (self.config.place_margin if same_place else self.config.margin)
             if close and candidate.text not in {c.text for c in chosen}:
                 chosen.append(candidate)
-        return self._with_news(chosen, candidates, intent, quantity)
+        return self._with_news(table, chosen, candidates, intent, quantity)
 
-    def _with_news(self, chosen: list[Candidate], candidates: list[Candidate], intent: Intent, quantity: Quantity | None) -> list[Candidate]:
+    def _with_news(
+        self, table: SentenceTable, chosen: list[Candidate], candidates: list[Candidate], intent: Intent, quantity: Quantity | None
+    ) -> list[Candidate]:
         """A best sentence that cannot hold what is asked is quoted with the neighbour that may.
 
         Either it only restates the question (at most `restating` of its words are new: "백령도 근해에 …
@@ -268,25 +275,17 @@ class Answerer:
         (擧國一致內閣)이라고 부른다.")."""
         best = chosen[0]
         restates = best.novelty <= self.config.restating
-        if not restates and any(self._holds_kind(c.position, intent, quantity) for c in chosen):
+        if not restates and any(_holds_kind(table, c.position, intent, quantity) for c in chosen):
             return chosen
-        rows = {r for r in self.sentences.neighbours(best.position) if restates or self._holds_kind(r, intent, quantity)}
+        rows = {r for r in table.neighbours(best.position) if restates or _holds_kind(table, r, intent, quantity)}
         rows -= {c.position for c in chosen}
         scored = [c for c in candidates if c.position in rows]
-        neighbour = scored[0] if scored else next((m for m in (moved_to(self.sentences, best, r) for r in sorted(rows)) if m is not None), None)
+        neighbour = scored[0] if scored else next((m for m in (moved_to(table, best, r) for r in sorted(rows)) if m is not None), None)
         if neighbour is None:
             return chosen
         return [best, neighbour, *chosen[1:]][: self.config.max_sentences]
 
-    def _holds_kind(self, row: int, intent: Intent, quantity: Quantity | None) -> bool:
-        """Does the sentence hold the kind of thing the question asks for (a number of the kind, a new name)?"""
-        if quantity is not None:
-            return quantity.held_by(self.sentences.text(row))
-        if intent.wants_entity:
-            return bool(self.sentences.specific_names[row] - set(intent.names))
-        return True
-
-    def _list_items(self, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
+    def _list_items(self, table: SentenceTable, candidates: list[Candidate], intent: Intent) -> list[Candidate]:
         """One item per place, in document order, when at least two places of one section answer comparably; else empty.
 
         A place is a paragraph, ranked by its best sentence; sentences framing a section (its
@@ -298,10 +297,9 @@ class Answerer:
         place must name something specific, and its item is the first sentence of the paragraph that
         does (it names the case).
         """
-        table = self.sentences
         places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
         if intent.wants_entity:
-            places = [named for named in map(self._naming_sentence, places) if named is not None]
+            places = [named for named in (_naming_sentence(table, p) for p in places) if named is not None]
         if len(places) < 2 or places[1].choice < places[0].choice - self.config.list_margin:
             return []
         top = places[0]
@@ -311,12 +309,6 @@ class Answerer:
             if (p.chunk.doc_id, p.chunk.section) == (top.chunk.doc_id, top.chunk.section) and p.choice >= top.choice - self.config.section_margin
         ]
         return sorted(siblings[: self.config.list_items], key=lambda c: (c.chunk.doc_id, c.start)) if len(siblings) >= 2 else []
-
-    def _naming_sentence(self, place: Candidate) -> Candidate | None:
-        """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
-        table = self.sentences
-        row = next((r for r in table.paragraph_rows(place.position) if table.specific_names[r]), None)
-        return None if row is None else moved_to(table, place, row)
 
     def _generated(self, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
         """The LLM's answer when it cites valid excerpts; an abstention when it finds no answer in them
@@ -350,6 +342,21 @@ class Answerer:
             highlight = top.highlight if top else (0, len(chunk.text))
             citations.append(Citation(new, chunk, highlight, top.score if top else 0.0))
         return replace(extractive, text=llm_client.renumber(text, cited), citations=citations, method="llm")
+
+
+def _holds_kind(table: SentenceTable, row: int, intent: Intent, quantity: Quantity | None) -> bool:
+    """Does the sentence hold the kind of thing the question asks for (a number of the kind, a new name)?"""
+    if quantity is not None:
+        return quantity.held_by(table.text(row))
+    if intent.wants_entity:
+        return bool(table.specific_names(row) - set(intent.names))
+    return True
+
+
+def _naming_sentence(table: SentenceTable, place: Candidate) -> Candidate | None:
+    """The first sentence of the place's paragraph that names something specific, cited with the place's score."""
+    row = next((r for r in table.paragraph_rows(place.position) if table.specific_names(r)), None)
+    return None if row is None else moved_to(table, place, row)
 
 
 def _distinct(chosen: list[Candidate]) -> list[Candidate]:

@@ -17,15 +17,14 @@ match exactly ("1145" is not "115").
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import regex
 from reportqa.errors import InvalidConfig
-from reportqa.index.store import IndexData
+from reportqa.index.names import squeezed
+from reportqa.index.protocol import Evidence
 from reportqa.ingest.korean import kiwi
 from reportqa.ingest.types import Chunk
 
@@ -59,42 +58,38 @@ class Calibration:
 
 
 class NameCheck:
-    """Finds the names and numbers of a question that occur in no indexed document (text or title)."""
+    """Finds the names and numbers of a question that occur in no indexed document (text or title);
+    the store looks them up (index/names.py), so nothing of the index is read here."""
 
-    def __init__(self, data: IndexData):
-        self._data = data
+    def __init__(self, evidence: Evidence):
+        self._evidence = evidence
         self._spellings: dict[str, str | None] = {}
-
-    @cached_property
-    def _haystack(self) -> str:
-        # Titles count: a document titled "용감한 형제" is about that name even where its text omits it.
-        return _squeezed("\n".join(f"{d.title}\n{d.text}" for d in self._data.documents.values()))
 
     def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
         """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
         weight: numbers weigh NUMBER_NAME_WEIGHT. (Kiwi tags every English word SL: English questions
         offer numbers only.)"""
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        return [(_squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
+        return [(squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
 
     def spelling(self, name: str, near: str = "") -> str | None:
         """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
         glued on ("빅뱅이"), or, for a long name, as the passages `near` (the retrieved text) spell it
         with one jamo changed ("벤쿠버" → "밴쿠버"); None when they never mention it."""
-        return self._spelling(name, unicodedata.normalize("NFD", _squeezed(near)))
+        return self._spelling(name, unicodedata.normalize("NFD", squeezed(near)))
 
     def _spelling(self, name: str, jamo_near: str) -> str | None:
         if name not in self._spellings:
             if len(self._spellings) >= SPELLINGS_KEPT:
                 self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
-            self._spellings[name] = _unglued(name, self._haystack)
+            self._spellings[name] = _unglued(name, self._evidence.mentions)
         return self._spellings[name] or _typo_of(name, jamo_near)
 
     def read(self, question: str, lang: str, near: str = "") -> QuestionNames:
         """The question's names and numbers as the documents spell them (`near`: the retrieved passages'
         text, where a misspelt name may be found); Kiwi reads the question and the passages are
         prepared once, whichever checks follow."""
-        jamo_near = unicodedata.normalize("NFD", _squeezed(near))
+        jamo_near = unicodedata.normalize("NFD", squeezed(near))
         return QuestionNames(tuple((self._spelling(name, jamo_near), weight) for name, weight in self._names(question, lang)))
 
 
@@ -119,8 +114,8 @@ class QuestionNames:
 
     def all_in(self, text: str) -> bool:
         """Does `text` mention every proper noun of the question that the documents mention (as they spell it)?"""
-        here = _squeezed(text)
-        return all(_unglued(spelling, here) is not None for spelling, weight in self.spelt if weight == 1.0 and spelling is not None)
+        here = squeezed(text)
+        return all(_unglued(spelling, here.__contains__) is not None for spelling, weight in self.spelt if weight == 1.0 and spelling is not None)
 
 
 def _typo_of(name: str, jamo_near: str) -> str | None:
@@ -137,19 +132,13 @@ def _typo_of(name: str, jamo_near: str) -> str | None:
 _PARTICLE_END = frozenset("이가은는을를의도와과")
 
 
-def _unglued(name: str, haystack: str) -> str | None:
+def _unglued(name: str, found: Callable[[str], bool]) -> str | None:
     """The name as the (squeezed) text has it, or, when it ends in a particle, without it; else None."""
-    if name in haystack:
+    if found(name):
         return name
-    if len(name) > 2 and name[-1] in _PARTICLE_END and name[:-1] in haystack:
+    if len(name) > 2 and name[-1] in _PARTICLE_END and found(name[:-1]):
         return name[:-1]
     return None
-
-
-def _squeezed(text: str) -> str:
-    """Lower-cased, without whitespace and punctuation: names are compared however they are spaced
-    or punctuated ("쇼 음악중심" is "쇼! 음악중심")."""
-    return re.sub(r"[\W_]+", "", text).lower()
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 reads) and how well it answers it (choice, which picks the quoted sentences).
 
 Each sentence was embedded at index time twice, alone and with its neighbours in the paragraph (its
-context window), so scoring a question's candidates costs two dot products each; Kiwi morphemes and
-names of every sentence are computed once per loaded index. A Korean question reads a sentence in
+context window), so scoring a question's candidates costs two dot products each; Kiwi reads a
+sentence when a question first touches it (kept for the next). A Korean question reads a sentence in
 place (mostly its window's cosine): a sentence whose subject or time lies in the sentence before
 ("그의 본명은 … 1979년에 태어났다.") scores with it.
 Choice adds to relevance what cosine similarity misses: the sentence's neighbours (a fact sits in a
@@ -14,18 +14,18 @@ and KorQuAD together (docs/evaluation.md, "The sweep").
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
-from reportqa.index.store import IndexData
+from reportqa.index.names import names_of
+from reportqa.index.protocol import DocumentSentences, Evidence
 from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
 from reportqa.ingest.korean import kiwi, one_paragraph
-from reportqa.ingest.types import Chunk
-from reportqa.qa.intent import NAME_TAGS, Intent
+from reportqa.ingest.types import Chunk, SentenceSpan
+from reportqa.qa.intent import Intent
 from reportqa.qa.quantity import Quantity
 
 # A sentence's relevance: its cosine to the question read in place, plus this much per unit of
@@ -36,8 +36,6 @@ LEXICAL_WEIGHT = 0.1
 CONTEXT_SHARE = 0.7
 # A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
 NUMBER_BONUS = 0.08
-# A name in more than this share of the index's sentences ("일본") names no particular thing.
-COMMON_NAME_SHARE = 0.02
 _HANGUL_WORD = re.compile(r"[가-힣]{2,}")
 _DEFINES = re.compile(
     r"[A-Za-z]{2,}\s*[:：]\s*[A-Z]|\b[A-Z]{2,}\s*\(\s*[A-Z][a-z]|의 약자|약칭|줄임말|(이)?란\s|(이)?라(고|는)\s*(한다|부른다|불린다|일컫)"
@@ -86,63 +84,101 @@ class Candidate:
 
 @dataclass(frozen=True)
 class SentenceFacts:
-    """What scoring needs of one sentence, computed once per index."""
+    """What scoring needs of one sentence."""
 
     tokens: frozenset[str]  # content morphemes (as BM25 matches them)
     names: frozenset[str]  # proper nouns, foreign words, hanja, numbers (lower-cased)
     defines: bool  # shaped like a definition ("GNT : Global Niche Top", "…의 약자")
 
 
-class SentenceTable:
-    """The index's sentences, with their morphemes and names, looked up by chunk span."""
+FACTS_KEPT = 50_000  # sentences analysed, kept per answerer (a chat asks about the same passages again)
 
-    def __init__(self, data: IndexData):
-        if data.sentence_embeddings is None:
-            raise ValueError("this index has no sentence embeddings; rebuild it with `reportqa index`")
-        self.data = data
+
+class FactsCache:
+    """Kiwi's reading of sentences, by text: analysed when a question first touches them, in one batch."""
+
+    def __init__(self) -> None:
+        self._facts: dict[str, SentenceFacts] = {}
+
+    def get(self, texts: Collection[str]) -> dict[str, SentenceFacts]:
+        known = self._facts
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            if len(known) + len(missing) > FACTS_KEPT:
+                known = {}  # replaced, not cleared: a lookup in another thread keeps its dict
+            for text, tokens in zip(missing, kiwi().tokenize(missing)):
+                content = frozenset(t.form.lower() if t.tag == "SL" else t.form for t in tokens if t.tag.split("-")[0] in CONTENT_TAGS)
+                known[text] = SentenceFacts(content, names_of(tokens), bool(_DEFINES.search(text)))
+            self._facts = known
+        return {t: known[t] for t in texts}
+
+
+class SentenceTable:
+    """The sentences of the documents one question touches, with their morphemes and names, looked up
+    by chunk span. Vectors are fetched from the store for the rows scored, Kiwi reads a sentence when
+    first needed: nothing is read of documents the question does not touch."""
+
+    def __init__(self, documents: dict[str, DocumentSentences], evidence: Evidence, facts: FactsCache):
+        self.documents = {d: v.document for d, v in documents.items()}
+        self.spans = [SentenceSpan(d, start, end) for d, v in documents.items() for start, end in v.spans]
+        self._evidence = evidence
+        self._facts = facts
         self._rows_by_doc: dict[str, list[int]] = {}
-        for row, span in enumerate(data.sentences):
+        for row, span in enumerate(self.spans):
             self._rows_by_doc.setdefault(span.doc_id, []).append(row)
+        self._own: dict[int, np.ndarray] = {}
+        self._context: dict[int, np.ndarray | None] = {}
+
+    @classmethod
+    def of(cls, evidence: Evidence, doc_ids: Collection[str], facts: FactsCache | None = None) -> SentenceTable:
+        """The table of the given documents (in the order given)."""
+        return cls(evidence.documents(list(dict.fromkeys(doc_ids))), evidence, facts or FactsCache())
+
+    def fetch(self, rows: Collection[int]) -> None:
+        """Fetch the vectors of these rows in one request, and read them with Kiwi in one batch."""
+        missing = sorted(set(rows) - set(self._own))
+        if missing:
+            own, context = self._evidence.sentence_vectors([self.spans[r] for r in missing])
+            for i, row in enumerate(missing):
+                self._own[row] = own[i]
+                self._context[row] = None if context is None else context[i]
+        self._facts.get([self.text(r) for r in rows])
+
+    def vector(self, row: int) -> np.ndarray:
+        self.fetch([row])
+        return self._own[row]
 
     def cosine(self, row: int, vector: np.ndarray, in_place: bool = True) -> float:
         """The sentence's cosine to `vector`, read in place: mostly its context window's, so a sentence
         that answers only with its neighbour ("그의 본명은 … 1979년에 태어났다.") scores with it.
         Its own cosine alone when not `in_place` or when the index has no context vectors."""
-        own = float(self.data.sentence_embeddings[row] @ vector)
-        if not in_place or self.data.context_embeddings is None:
+        own = float(self.vector(row) @ vector)
+        context = self._context[row]
+        if not in_place or context is None:
             return own
-        return (1.0 - CONTEXT_SHARE) * own + CONTEXT_SHARE * float(self.data.context_embeddings[row] @ vector)
+        return (1.0 - CONTEXT_SHARE) * own + CONTEXT_SHARE * float(context @ vector)
 
     def text(self, row: int) -> str:
-        span = self.data.sentences[row]
-        return self.data.documents[span.doc_id].text[span.start : span.end]
+        span = self.spans[row]
+        return self.documents[span.doc_id].text[span.start : span.end]
 
-    @cached_property
-    def facts(self) -> list[SentenceFacts]:
-        analysed = kiwi().tokenize([self.text(r) for r in range(len(self.data.sentences))])
-        facts = []
-        for row, tokens in enumerate(analysed):
-            content = frozenset(t.form.lower() if t.tag == "SL" else t.form for t in tokens if t.tag.split("-")[0] in CONTENT_TAGS)
-            names = frozenset(t.form.lower() for t in tokens if t.tag in NAME_TAGS)
-            facts.append(SentenceFacts(content, names, bool(_DEFINES.search(self.text(row)))))
-        return facts
+    def facts(self, row: int) -> SentenceFacts:
+        text = self.text(row)
+        return self._facts.get([text])[text]
 
-    @cached_property
-    def specific_names(self) -> list[frozenset[str]]:
-        """Per sentence, its proper nouns that are rare in the index: names of particular things."""
-        counts = Counter(n for f in self.facts for n in f.names)
-        limit = max(2.0, COMMON_NAME_SHARE * len(self.facts))
-        return [frozenset(n for n in f.names if counts[n] <= limit and not n.isdigit()) for f in self.facts]
+    def specific_names(self, row: int) -> frozenset[str]:
+        """The sentence's proper nouns that are rare in the index: names of particular things."""
+        common = self._evidence.common_names
+        return frozenset(n for n in self.facts(row).names if n not in common and not n.isdigit())
 
     @cached_property
     def paragraph(self) -> list[int]:
         """Per sentence, a paragraph number: sentences share one when no blank line lies between them."""
         numbers, current = [], 0
-        for row, span in enumerate(self.data.sentences):
-            previous = self.data.sentences[row - 1] if row else None
+        for row, span in enumerate(self.spans):
+            previous = self.spans[row - 1] if row else None
             if previous is not None and (
-                previous.doc_id != span.doc_id
-                or not one_paragraph(self.data.documents[span.doc_id].text, previous.end, span.start)
+                previous.doc_id != span.doc_id or not one_paragraph(self.documents[span.doc_id].text, previous.end, span.start)
             ):
                 current += 1
             numbers.append(current)
@@ -159,7 +195,7 @@ class SentenceTable:
 
     def paragraph_text(self, row: int) -> str:
         """The row's paragraph, after its document's title (which names what the paragraph is about)."""
-        title = self.data.documents[self.data.sentences[row].doc_id].title
+        title = self.documents[self.spans[row].doc_id].title
         return "\n".join([title, *(self.text(r) for r in self.paragraph_rows(row))])
 
     def neighbours(self, row: int) -> list[int]:
@@ -168,19 +204,23 @@ class SentenceTable:
 
     def rows_within(self, doc_id: str, start: int, end: int) -> list[int]:
         """Sentences overlapping [start, end) of a document, in text order."""
-        return [r for r in self._rows_by_doc.get(doc_id, []) if self.data.sentences[r].start < end and self.data.sentences[r].end > start]
+        return [r for r in self._rows_by_doc.get(doc_id, []) if self.spans[r].start < end and self.spans[r].end > start]
+
+    def section_chunks(self, doc_id: str, section: str) -> list[Chunk]:
+        """Every chunk of one section of a document, in text order (from the store)."""
+        return self._evidence.section_chunks(doc_id, section)
 
     def korean_words(self, hits: list[Hit]) -> set[str]:
         """The Hangul content morphemes (two syllables or more) of the hits' sentences."""
         rows = {r for hit in hits for r in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end)}
-        return {w for r in rows for w in self.facts[r].tokens if _HANGUL_WORD.fullmatch(w)}
+        return {w for r in rows for w in self.facts(r).tokens if _HANGUL_WORD.fullmatch(w)}
 
     def candidate(
         self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str], behind: float = 0.0, in_place: bool = True
     ) -> Candidate:
         """Relevance of one sentence: its cosine to the question (read in place unless told not to), plus lexical overlap."""
-        span = self.data.sentences[row]
-        tokens = self.facts[row].tokens
+        span = self.spans[row]
+        tokens = self.facts(row).tokens
         dense = self.cosine(row, vector, in_place)
         lexical = _share(wanted, tokens, wanted)
         score = dense + LEXICAL_WEIGHT * lexical
@@ -209,42 +249,44 @@ class SentenceTable:
         sentences alone (qa/answer.py)."""
         wanted = set(question_tokens)
         top = max((hit.score for hit in hits), default=0.0)
+        within = {hit.chunk.id: self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end) for hit in hits}
+        rows = {r for found in within.values() for r in found}
+        self.fetch(rows | {n for r in rows for n in self.neighbours(r)} if weights.context else rows)
         seen: dict[int, Candidate] = {}
         for hit in hits:
             behind = 1.0 - hit.score / top if top > 0 else 0.0
-            for row in self.rows_within(hit.chunk.doc_id, hit.chunk.start, hit.chunk.end):
+            for row in within[hit.chunk.id]:
                 if row not in seen:
                     seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, behind, in_place)
         candidates = list(seen.values())
         if quantity is not None:
             candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
         chooser = vector if choice_vector is None else choice_vector
-        cosines = self.data.sentence_embeddings @ chooser if weights.context or choice_vector is not None else None
         bridged = set(translated) - wanted
         candidates = [
             replace(
                 c,
                 choice=c.score
-                + (float(cosines[c.position]) - c.dense if choice_vector is not None else 0.0)
-                + LEXICAL_WEIGHT * _share(bridged, self.facts[c.position].tokens, wanted | bridged)
-                + self._cues(c, intent, weights, cosines),
+                + (float(self.vector(c.position) @ chooser) - c.dense if choice_vector is not None else 0.0)
+                + LEXICAL_WEIGHT * _share(bridged, self.facts(c.position).tokens, wanted | bridged)
+                + self._cues(c, intent, weights, chooser if weights.context else None),
             )
             for c in candidates
         ]
         return sorted(candidates, key=lambda c: -c.choice)
 
-    def _cues(self, c: Candidate, intent: Intent | None, weights: ChoiceWeights, cosines: np.ndarray | None) -> float:
-        """What the answer cues add to a candidate's relevance."""
+    def _cues(self, c: Candidate, intent: Intent | None, weights: ChoiceWeights, chooser: np.ndarray | None) -> float:
+        """What the answer cues add to a candidate's relevance (`chooser`: the vector neighbours are read against)."""
         bonus = -weights.rank * (c.hit_rank - 1) - weights.retrieval * c.behind
-        if cosines is not None:
-            bonus += weights.context * max((float(cosines[r]) for r in self.neighbours(c.position)), default=0.0)
+        if chooser is not None:
+            bonus += weights.context * max((float(self.vector(r) @ chooser) for r in self.neighbours(c.position)), default=0.0)
         if intent is None:
             return bonus
-        facts = self.facts[c.position]
+        facts = self.facts(c.position)
         text = self.text(c.position).lower()
         if intent.names:
             bonus += weights.names * sum(name in text for name in intent.names) / len(intent.names)
-        if intent.wants_entity and self.specific_names[c.position] - set(intent.names):
+        if intent.wants_entity and self.specific_names(c.position) - set(intent.names):
             bonus += weights.entity
         if intent.wants_definition and facts.defines:
             bonus += weights.definition

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from reportqa.index.names import NAME_TAGS
 from reportqa.ingest.korean import kiwi
 
 # "회사는?", "어디", "누구", "who", "which (Japanese) company", "…을 무엇이라 하는가?": the answer is a name.
@@ -23,7 +24,6 @@ _ENTITY_EN = re.compile(
 )
 # "GNT는 무엇의 약자인가?", "What does GNT stand for?", "셔터 마을이란?": the answer spells a term out.
 _DEFINITION_Q = re.compile(r"약자|줄임말|뜻|의미하|(이)?란\s*(무엇|뭐|\?|$)|stand(s)? for|abbreviat|\bmean(s|ing)?\b|\bdefin", re.IGNORECASE)
-NAME_TAGS = ("NNP", "SL", "SH", "SN")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ def frames(table: SentenceTable, row: int) -> bool:
     """Is the sentence a summary opening, or part of the introduction of a section with several paragraphs?"""
     if _FRAMING.search(table.text(row)):
         return True
-    span = table.data.sentences[row]
-    document = table.data.documents[span.doc_id]
+    span = table.spans[row]
+    document = table.documents[span.doc_id]
     section = next((s for s in document.sections if s.start <= span.start < s.end), None)
     if section is None:
         return False

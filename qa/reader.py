@@ -59,7 +59,7 @@ def row_pair(question: str, table: SentenceTable, row: int) -> tuple[str, str]:
     """The reader's pair for a sentence of the index: its document's title and the sentence before
     it in its paragraph are its context (they often hold the subject the sentence leaves out)."""
     before = [r for r in table.neighbours(row) if r < row]
-    title = table.data.documents[table.data.sentences[row].doc_id].title
+    title = table.documents[table.spans[row].doc_id].title
     return reader_pair(question, table.text(row), title, table.text(before[0]) if before else "")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from reportqa.index.store import IndexData
 from reportqa.ingest.types import Chunk
 from reportqa.qa.cards import touching, union_chunk
 from reportqa.qa.evidence import Candidate, SentenceTable
@@ -39,37 +38,38 @@ def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
         return candidate
     # The nearest earlier sentence naming something specific; else the one just before (a group
     # such as "이들" is named by a common noun: "GNT 기업").
-    earlier = next((r for r in same if table.specific_names[r]), same[0])
-    start = table.data.sentences[earlier].start
-    chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table.data, candidate, start)
+    earlier = next((r for r in same if table.specific_names(r)), same[0])
+    start = table.spans[earlier].start
+    chunk = candidate.chunk if candidate.chunk.start <= start else chunk_holding(table, candidate, start)
     return candidate if chunk is None else replace(candidate, start=start, chunk=chunk)
 
 
-def chunk_holding(data: IndexData, candidate: Candidate, start: int) -> Chunk | None:
-    """The first chunk of the document holding [start, candidate.end); else the union of the
-    chunks of the candidate's section that cover it together, overlapping or apart by whitespace only
-    (a subject sentence may end where the next chunk begins); None when text lies between them."""
+def chunk_holding(table: SentenceTable, candidate: Candidate, start: int) -> Chunk | None:
+    """The first chunk of the candidate's section holding [start, candidate.end) (a subject or a
+    neighbour lies in the candidate's paragraph, so in its section); else the union of the
+    section's chunks that cover it together, overlapping or apart by whitespace only (a subject
+    sentence may end where the next chunk begins); None when text lies between them."""
     doc, end = candidate.chunk.doc_id, candidate.end
-    chunks = [c for c in data.chunks if c.doc_id == doc]
+    chunks = table.section_chunks(doc, candidate.chunk.section)
     whole = next((c for c in chunks if c.start <= start and end <= c.end), None)
     if whole is not None:
         return whole
-    text = data.documents[doc].text
-    covering = sorted((c for c in chunks if c.section == candidate.chunk.section and c.start < end and start < c.end), key=lambda c: c.start)
+    text = table.documents[doc].text
+    covering = sorted((c for c in chunks if c.start < end and start < c.end), key=lambda c: c.start)
     if not covering or covering[0].start > start:
         return None
     for before, after in zip(covering, covering[1:]):
         if not touching(before, after, text):
             return None
-    return union_chunk(covering, data.documents[doc]) if max(c.end for c in covering) >= end else None
+    return union_chunk(covering, table.documents[doc]) if max(c.end for c in covering) >= end else None
 
 
 def moved_to(table: SentenceTable, candidate: Candidate, row: int) -> Candidate | None:
     """The candidate moved to another sentence of its document (keeping its scores), cited from its
     chunk when that holds the sentence, else from one that does (None when none does)."""
-    span = table.data.sentences[row]
+    span = table.spans[row]
     moved = replace(candidate, position=row, start=span.start, end=span.end)
     if candidate.chunk.start <= span.start and span.end <= candidate.chunk.end:
         return moved
-    chunk = chunk_holding(table.data, moved, span.start)
+    chunk = chunk_holding(table, moved, span.start)
     return None if chunk is None else replace(moved, chunk=chunk)

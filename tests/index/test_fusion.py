@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from reportqa.index.fusion import FusionConfig, bm25_share, real_sections, zscore
+from reportqa.index.fusion import FusionConfig, bm25_share, section_shapes, zscore
 from reportqa.index.search import Searcher
 from reportqa.ingest.chunk import ChunkingConfig, chunk_document
 from reportqa.ingest.sections import find_sections
@@ -19,9 +19,15 @@ def _keys(document: Document) -> list[tuple[str, str]]:
     return [(c.doc_id, c.section) for c in chunk_document(document, ChunkingConfig())]
 
 
+def _real(keys: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+    """Per section, may it lift its chunks?"""
+    shapes = section_shapes(keys, range(len(keys)))
+    return {key: shape.liftable(FusionConfig().section_max_share) for key, shape in zip(keys, shapes)}
+
+
 def test_report_sections_lift_but_its_unheaded_opening_does_not(searcher: Searcher) -> None:
     keys = [(c.doc_id, c.section) for c in searcher.data.chunks]
-    real = dict(zip(dict.fromkeys(keys), real_sections(keys, FusionConfig().section_max_share)))
+    real = _real(keys)
     assert real[(keys[0][0], "2. 장기불황을 극복한 중소기업 사례 > ④ 지역적 강점의 활용")]
     assert real[(keys[0][0], "3. 시사점")]
     assert not real[(keys[0][0], "")]  # text before the first heading is no section
@@ -34,13 +40,13 @@ def test_running_header_repeated_over_pages_is_not_a_section() -> None:
     document = Document("pages.pdf", "pages.pdf", "사업보고서", text, "0" * 64, find_sections(text))
     keys = _keys(document)
     assert {section for _, section in keys} == {"2024 사업보고서"}
-    assert not real_sections(keys, FusionConfig().section_max_share).any()
+    assert not any(_real(keys).values())
 
 
 def test_a_document_without_headings_has_no_section_to_lift() -> None:
     text = "\n\n".join([PAGE_BODY * 2] * 3)
     keys = _keys(Document("plain.txt", "plain.txt", "plain", text, "0" * 64, find_sections(text)))
-    assert len(keys) > 2 and not real_sections(keys, FusionConfig().section_max_share).any()
+    assert len(keys) > 2 and not any(_real(keys).values())
 
 
 def test_bm25_share_follows_coverage_and_the_surer_retriever() -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +19,11 @@ from reportqa.index.protocol import DocumentParts, indexed_text
 from reportqa.index.embedder import Embedder
 from reportqa.index.qdrant_store import QdrantStore, QdrantTarget, QdrantWriter
 from reportqa.index.search import Searcher
+from reportqa.lab.qdrant_bench import CountingClient
 from reportqa.ingest.chunk import ChunkingConfig
+from reportqa.ingest.types import Chunk, Document, SentenceSpan
 from reportqa.paths import default_corpus
+from reportqa.qa.answer import Answerer
 
 CHUNKING = asdict(ChunkingConfig())
 KORQUAD = default_path()
@@ -39,6 +42,9 @@ class RememberingEmbedder:
         if missing:
             self._seen.update(zip(missing, self._embedder.embed_queries(missing)))
         return np.array([self._seen[t] for t in texts], dtype=np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.embed_passages(texts)
 
 
 def copy_into_qdrant(parts: list[DocumentParts], folder: Path, embedder: Embedder, chunking: dict = CHUNKING, name: str = "default") -> QdrantTarget:
@@ -70,7 +76,7 @@ def embedded_searcher(report_index: store.IndexData, remembering: RememberingEmb
 def qdrant_searcher(report_parts: list[DocumentParts], embedder: Embedder, remembering: RememberingEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
     target = copy_into_qdrant(report_parts, tmp_path_factory.mktemp("qdrant"), embedder)
     engine = QdrantStore(target, "default", embedder.name, CHUNKING)
-    yield Searcher(engine.data, remembering, store=engine)  # type: ignore[arg-type]
+    yield Searcher(None, remembering, store=engine)  # type: ignore[arg-type]
     engine.close()
 
 
@@ -87,22 +93,25 @@ def same_top5(a: list[list], b: list[list]) -> float:
     return np.mean([[h.chunk.id for h in x] == [h.chunk.id for h in y] for x, y in zip(a, b)])
 
 
-def test_loads_the_same_chunks_and_sentences(embedded_searcher: Searcher, qdrant_searcher: Searcher) -> None:
-    searcher = embedded_searcher
-    assert [c.id for c in qdrant_searcher.data.chunks] == [c.id for c in searcher.data.chunks]
-    assert qdrant_searcher.data.sentences == searcher.data.sentences
-    assert np.allclose(qdrant_searcher.data.sentence_embeddings, searcher.data.sentence_embeddings, atol=1e-6)
-    assert np.allclose(qdrant_searcher.data.context_embeddings, searcher.data.context_embeddings, atol=1e-6)
-    assert qdrant_searcher.data.documents == searcher.data.documents
+def test_holds_the_same_chunks_documents_and_sentences(embedded_searcher: Searcher, qdrant_searcher: Searcher) -> None:
+    files, served = embedded_searcher.store, qdrant_searcher.store
+    doc_ids = list(files.manifest.documents)
+    assert files.chunks(files.positions_of(doc_ids)) == served.chunks(served.positions_of(doc_ids))
+    assert served.documents(doc_ids) == files.documents(doc_ids)
+    spans = embedded_searcher.data.sentences
+    for ours, theirs in zip(files.sentence_vectors(spans), served.sentence_vectors(spans)):
+        assert np.allclose(ours, theirs, atol=1e-6)
+    assert served.common_names == files.common_names and "일본" in served.common_names
 
 
 def test_sparse_vectors_with_server_idf_score_like_bm25s(embedded_searcher: Searcher, qdrant_searcher: Searcher) -> None:
     """Same morphemes, same BM25: every chunk's score agrees with bm25s, and so does coverage."""
     searcher = embedded_searcher
     tokens = ["사바에", "안경테", "생산", "비중", "없는말"]
-    everything = np.arange(len(searcher.data.chunks))
-    _, embedded = searcher.store.scores(np.zeros(searcher.embedder.dim, dtype=np.float32), tokens, everything)
-    _, served = qdrant_searcher.store.scores(np.zeros(searcher.embedder.dim, dtype=np.float32), tokens, everything)
+    doc_ids = list(searcher.store.manifest.documents)
+    zero = np.zeros(searcher.embedder.dim, dtype=np.float32)
+    _, embedded = searcher.store.scores(zero, tokens, searcher.store.positions_of(doc_ids))
+    _, served = qdrant_searcher.store.scores(zero, tokens, qdrant_searcher.store.positions_of(doc_ids))
     assert embedded.max() > 0
     assert np.allclose(served, embedded, rtol=1e-4, atol=1e-5)
     assert 0 < qdrant_searcher.store.coverage(tokens) == searcher.store.coverage(tokens) < 1
@@ -131,7 +140,7 @@ def test_same_answers_on_a_korquad_subset(embedder: Embedder, tmp_path: Path) ->
     remembering = RememberingEmbedder(embedder)
     embedded = Searcher(assemble(parts, embedder, chunking, ["korquad"], with_sentences=False), remembering)  # type: ignore[arg-type]
     engine = QdrantStore(copy_into_qdrant(parts, tmp_path, embedder, chunking, "korquad"), "korquad", embedder.name, chunking)
-    served = Searcher(engine.data, remembering, store=engine)  # type: ignore[arg-type]
+    served = Searcher(None, remembering, store=engine)  # type: ignore[arg-type]
     kept = {d.doc_id for d in documents}
     questions = [q for q in squad.questions if q.gold in kept][:60]
     texts = [q.question for q in questions]
@@ -161,14 +170,15 @@ def test_a_changed_document_is_replaced_and_a_dropped_one_removed(report_parts: 
     notes.write_text("회의록\n\n오늘 회의에서 해바라기 축제 참가를 결정했다.", encoding="utf-8")
     assert build() == (["notes.txt"], [report_id])
     engine = QdrantStore(target, "default", embedder.name, CHUNKING)
-    texts = " ".join(c.text for c in engine.data.chunks if c.doc_id == "notes.txt")
+    texts = " ".join(c.text for c in engine.chunks(engine.positions_of(["notes.txt"])))
     assert "해바라기" in texts and "라벤더" not in texts
     assert len(engine.bm25_top(["라벤더"], 10)[0]) == 0 and len(engine.bm25_top(["해바라기"], 10)[0]) == 1
     engine.close()
     sources.pop()
     assert build() == ([], [report_id])
     engine = QdrantStore(target, "default", embedder.name, CHUNKING)
-    assert list(engine.data.documents) == [report_id] and len(engine.bm25_top(["해바라기"], 10)[0]) == 0
+    assert list(engine.manifest.documents) == [report_id] and len(engine.bm25_top(["해바라기"], 10)[0]) == 0
+    assert not engine.mentions("해바라기") and engine.mentions("사바에")
     engine.close()
 
 
@@ -189,3 +199,77 @@ def test_cli_asks_over_a_collection_and_explains_missing_flags(report_parts: lis
     missing = runner.invoke(main, ["search", "--store", "qdrant", "사바에"], env={"REPORTQA_QDRANT_URL": ""})
     assert missing.exit_code == 1
     assert missing.output.strip() == "Error: --store qdrant needs --qdrant-path DIR (local mode) or --qdrant-url URL"
+
+
+def test_same_answers_as_the_files_on_the_question_set(embedded_searcher: Searcher, qdrant_searcher: Searcher) -> None:
+    """Answered from what each question fetches of the collection: the same text, citations and confidence."""
+    questions = [q.question for q in load_questions()]
+    ours, theirs = Answerer(embedded_searcher), Answerer(qdrant_searcher)
+    for question in questions:
+        a, b = ours.answer(question), theirs.answer(question)
+        assert (a.text, [(c.chunk.id, c.highlights) for c in a.citations]) == (b.text, [(c.chunk.id, c.highlights) for c in b.citations]), question
+        assert abs(a.confidence - b.confidence) < 1e-4, question
+
+
+def _unrelated(n: int, dim: int, rng: np.random.Generator) -> DocumentParts:
+    """A document of 100 chunks and sentences that answers nothing: random vectors, Latin nonsense words, no headings."""
+    doc_id = f"unrelated-{n}.txt"
+    lines = [" ".join(f"zq{w}" for w in rng.integers(0, 10**6, 12)) + "." for _ in range(100)]
+    text = "\n\n".join(lines)
+    starts = [sum(len(line) + 2 for line in lines[:i]) for i in range(len(lines))]
+    chunks = [Chunk(Chunk.make_id(doc_id, a, a + len(line)), doc_id, doc_id, "", a, a + len(line), line) for a, line in zip(starts, lines)]
+    spans = [SentenceSpan(doc_id, c.start, c.end) for c in chunks]
+
+    def vectors() -> np.ndarray:
+        v = rng.normal(size=(len(chunks), dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    return DocumentParts(Document(doc_id, doc_id, doc_id, text, f"sha-{n}"), chunks, vectors(), spans, vectors(), vectors())
+
+
+def test_a_question_fetches_what_it_needs_however_large_the_collection(report_parts: list[DocumentParts], embedder: Embedder) -> None:
+    """Opening reads one point; a question reads its candidates' scores, its hits and their documents,
+    never the collection: beside 1,000 or 3,000 chunks that answer nothing (more than the fusion's
+    candidates either way), every question receives about as many points."""
+    questions = [q.question for q in load_questions()][:12]
+    rng = np.random.default_rng(7)
+    received = []
+    for extra in (10, 30):
+        target = QdrantTarget(in_memory=True)
+        parts = [*report_parts, *(_unrelated(n, embedder.dim, rng) for n in range(extra))]
+        writer = QdrantWriter(target, "default", embedder.name, embedder.dim, CHUNKING)
+        for p in parts:
+            writer.put(p)
+        writer.commit([p.document.doc_id for p in parts], ["test"])
+        client = CountingClient(writer.client)
+        answerer = Answerer(Searcher(None, embedder, store=QdrantStore(target, "default", embedder.name, CHUNKING, client=client)))
+        assert client.points == 1  # the manifest
+        counts = []
+        for question in questions:
+            client.points = 0
+            answerer.answer(question)
+            counts.append(client.points)
+        received.append(counts)
+    small, large = received
+    assert max(large) <= 1.15 * max(small) and sum(large) <= 1.15 * sum(small), received
+
+
+def test_a_document_another_server_adds_is_searchable_at_the_next_question(report_parts: list[DocumentParts], embedder: Embedder) -> None:
+    """Two app servers over one collection: what one adds, the other finds without reopening (the manifest's version)."""
+    target = QdrantTarget(in_memory=True)
+    writer = QdrantWriter(target, "default", embedder.name, embedder.dim, CHUNKING)
+    for p in report_parts:
+        writer.put(p)
+    writer.commit([p.document.doc_id for p in report_parts], ["test"])
+    serving = Searcher(None, embedder, store=QdrantStore(target, "default", embedder.name, CHUNKING, client=writer.client))
+    question = "해바라기 축제 참가는 언제 결정했나?"
+    assert all(h.chunk.doc_id != "notes.txt" for h in serving.search(question))
+    notes = Document("notes.txt", "notes.txt", "회의록", "회의록\n\n오늘 회의에서 해바라기 축제 참가를 결정했다.", "sha-notes")
+    chunk = Chunk(Chunk.make_id("notes.txt", 5, len(notes.text)), "notes.txt", "회의록", "", 5, len(notes.text), notes.text[5:])
+    spans = [SentenceSpan("notes.txt", chunk.start, chunk.end)]
+    vector = embedder.embed_passages([indexed_text(chunk)])
+    other = QdrantWriter(target, "default", embedder.name, embedder.dim, CHUNKING, client=writer.client)
+    other.put(DocumentParts(notes, [chunk], vector, spans, vector, vector))
+    other.commit([*(p.document.doc_id for p in report_parts), "notes.txt"], ["test"])
+    assert serving.search(question)[0].chunk.doc_id == "notes.txt"
+    assert serving.store.manifest.n_chunks == sum(len(p.chunks) for p in report_parts) + 1

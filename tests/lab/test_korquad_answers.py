@@ -58,8 +58,9 @@ def test_the_gold_sentence_quoted_from_a_paragraph_repeating_it_counts(home: Pat
     sentence = gold_sentence(answerer, gold)
     assert gold.text in sentence
     repeat = next(c for c in answerer.searcher.data.chunks if c.doc_id != gold.doc_id and sentence in c.text)
-    rows = answerer.sentences.rows_within(repeat.doc_id, repeat.start, repeat.end)
-    other = next(t for t in map(answerer.sentences.text, rows) if sentence not in t and t.strip())
+    table = answerer.table([repeat.doc_id])
+    rows = table.rows_within(repeat.doc_id, repeat.start, repeat.end)
+    other = next(t for t in map(table.text, rows) if sentence not in t and t.strip())
 
     def quoting(text: str) -> Answer:
         start = repeat.text.index(text)

@@ -60,11 +60,11 @@ def test_a_sentence_pointing_back_at_a_field_comes_with_the_sentence_naming_it(a
 
 
 def test_list_items_are_never_a_section_introduction_or_summary(answerer: Answerer, set_answers: list) -> None:
-    table = answerer.sentences
     for question, answer in set_answers:
         if not answer.text.startswith(("보고서가 드는 사례는", "The report gives these cases")):
             continue
         for citation in answer.citations:
+            table = answerer.table([citation.chunk.doc_id])
             for start, end in citation.document_spans():
                 rows = table.rows_within(citation.chunk.doc_id, start, end)
                 assert not frames(table, rows[-1]), (question.id, citation.sentence[:40])

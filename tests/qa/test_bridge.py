@@ -6,7 +6,8 @@ from reportqa.qa.bridge import WordBridge
 
 
 def _report_words(answerer: Answerer) -> set[str]:
-    return {w for facts in answerer.sentences.facts for w in facts.tokens if len(w) >= 2 and "가" <= w[0] <= "힣"}
+    table = answerer.table(answerer.searcher.data.documents)
+    return {w for row in range(len(table.spans)) for w in table.facts(row).tokens if len(w) >= 2 and "가" <= w[0] <= "힣"}
 
 
 def test_content_words_translate_to_the_reports_words(answerer: Answerer) -> None:
