@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from reportqa.errors import IndexMismatch, IndexMissing, ReportQAError, StoreUnavailable
+from reportqa.errors import IndexBusy, IndexMismatch, IndexMissing, ReportQAError, StoreUnavailable
 from reportqa.index.fusion import SectionShape, section_shapes
 from reportqa.index.names import common_names, name_counts, searchable
 from reportqa.index.protocol import DocumentParts, DocumentSentences, indexed_text
@@ -452,8 +452,14 @@ class QdrantStore:
         order = np.lexsort((positions, -scores))
         return positions[order], scores[order]
 
+    def _changed(self) -> IndexBusy:
+        """A point the question had found is gone: a build replaced its document meanwhile."""
+        return IndexBusy(f"collection {self.collection!r} changed while answering (a build replaced a document); ask again")
+
     def chunks(self, positions: np.ndarray) -> list[Chunk]:
         found = {int(p.id): p.payload["chunk"] for p in self.client.retrieve(self.collection, ids=[int(p) for p in positions], with_payload=["chunk"])}
+        if len(found) < len(set(map(int, positions))):
+            raise self._changed()
         return [Chunk.from_dict(found[int(p)]) for p in positions]
 
     def first_positions(self, n: int) -> np.ndarray:
@@ -557,6 +563,8 @@ class QdrantStore:
     def sentence_vectors(self, spans: Sequence[SentenceSpan]) -> tuple[np.ndarray, np.ndarray | None]:
         ids = [_sentence_id(s.doc_id, s.start, s.end) for s in spans]
         found = {str(p.id): p.vector for p in self.client.retrieve(self.collection, ids=ids, with_vectors=[SENTENCE, CONTEXT])}
+        if len(found) < len(set(ids)):
+            raise self._changed()
         own = np.array([found[i][SENTENCE] for i in ids], dtype=np.float32).reshape(len(ids), self.manifest.dim)
         context = np.array([found[i][CONTEXT] for i in ids], dtype=np.float32).reshape(len(ids), self.manifest.dim)
         return own, context

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
-from reportqa.errors import IndexMismatch, IndexMissing
+from reportqa.errors import IndexBusy, IndexMismatch, IndexMissing
 from reportqa.lab.korquad import default_path, passage_chunk, read_squad
 from reportqa.eval.questions import load_questions
 from reportqa.eval.run import evaluate
@@ -273,3 +273,9 @@ def test_a_document_another_server_adds_is_searchable_at_the_next_question(repor
     other.commit([*(p.document.doc_id for p in report_parts), "notes.txt"], ["test"])
     assert serving.search(question)[0].chunk.doc_id == "notes.txt"
     assert serving.store.manifest.n_chunks == sum(len(p.chunks) for p in report_parts) + 1
+    found = serving.store.positions_of(["notes.txt"])  # a question finds it; then a build removes it
+    other = QdrantWriter(target, "default", embedder.name, embedder.dim, CHUNKING, client=writer.client)
+    other.remove("notes.txt")
+    other.commit([p.document.doc_id for p in report_parts], ["test"])
+    with pytest.raises(IndexBusy, match="changed while answering"):
+        serving.store.chunks(found)
