@@ -61,9 +61,16 @@ class Searcher:
             return self.embedder.embed_passages(texts)
 
     def rank(
-        self, question: str, vector: np.ndarray | None, k: int, mode: Mode = "hybrid", docs: Collection[str] | None = None
+        self,
+        question: str,
+        vector: np.ndarray | None,
+        k: int,
+        mode: Mode = "hybrid",
+        docs: Collection[str] | None = None,
+        tokens: list[str] | None = None,
     ) -> list[Hit]:
-        """Rank with an already embedded question (answering reuses the vector for sentences).
+        """Rank with an already embedded question (answering reuses the vector for sentences) and,
+        when given, its already read BM25 morphemes.
 
         With `docs`, only chunks of those documents compete: every one of them is a candidate
         (a chosen document may be small beside the rest of the index).
@@ -77,7 +84,7 @@ class Searcher:
                 return self._hits(allowed, scores, {"dense": scores}, k)
             positions, scores = self.store.dense_top(vector, max(n, k))
             return self._hits(positions, scores, {"dense": scores}, k)
-        tokens = bm25_tokens(question)
+        tokens = bm25_tokens(question) if tokens is None else tokens
         if mode == "bm25":
             # Only chunks sharing a morpheme with the question: a zero score is no match, not a rank.
             if allowed is None:

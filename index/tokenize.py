@@ -20,11 +20,16 @@ def _form(form: str, tag: str) -> str:
     return form.lower() if tag == "SL" else form
 
 
+def content_forms(morphemes: Iterable[tuple[str, str]]) -> list[str]:
+    """The (form, tag) pairs of an analysed text that BM25 indexes or matches, as it writes them."""
+    return [_form(form, tag) for form, tag in morphemes if _keep(tag)]
+
+
 def bm25_tokens(text: str) -> list[str]:
     """The morphemes of one text that BM25 indexes or matches."""
-    return [_form(t.form, t.tag) for t in kiwi().tokenize(text) if _keep(t.tag)]
+    return content_forms((t.form, t.tag) for t in kiwi().tokenize(text))
 
 
 def bm25_tokens_many(texts: Iterable[str]) -> list[list[str]]:
     """Batch form of `bm25_tokens` (Kiwi analyses a list faster than one text at a time)."""
-    return [[_form(t.form, t.tag) for t in tokens if _keep(t.tag)] for tokens in kiwi().tokenize(list(texts))]
+    return [content_forms((t.form, t.tag) for t in tokens) for tokens in kiwi().tokenize(list(texts))]

@@ -121,6 +121,9 @@ def _with(config: AnswerConfig, name: str, value: float | None, weight_names: se
 
 
 GRID: dict[str, list[float | None]] = {
+    "lexical": [0.0, 0.05, 0.1, 0.2],
+    "context_share": [0.5, 0.6, 0.7, 0.8],
+    "number_bonus": [0.0, 0.04, 0.08, 0.12],
     "context": [0.0, 0.05, 0.1, 0.2],
     "names": [0.0, 0.05, 0.1, 0.2],
     "entity": [0.0, 0.02, 0.05, 0.1],
@@ -133,6 +136,8 @@ GRID: dict[str, list[float | None]] = {
     "restating": [0.0, 0.1, 0.2, 0.3],
     "named_shift": [0.0, 0.01, 0.02, 0.03, 0.04],
     "passage_offset": [None, -0.04, -0.02, 0.0],
+    "number_penalty": [0.0, 0.3, 0.6, 1.0],
+    "number_name_weight": [0.25, 0.5, 1.0],
 }
 
 

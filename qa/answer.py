@@ -11,20 +11,20 @@ from reportqa import limits
 from reportqa.errors import InvalidConfig, LlmUnavailable
 from reportqa.index.protocol import Evidence
 from reportqa.index.search import Searcher
-from reportqa.index.tokenize import bm25_tokens
 from reportqa.index.types import Hit
 from reportqa.limits import MODES, Mode
 from reportqa.ingest.types import Chunk
 from reportqa.qa import llm as llm_client
-from reportqa.qa.compose import NOT_COVERED, compose, is_list_question
+from reportqa.qa.compose import NOT_COVERED, compose
 from reportqa.qa.confidence import Calibration, NameCheck, Signals, after_recognition, confidence
 from reportqa.qa.bridge import WordBridge, names as english_names
 from reportqa.qa.cards import cite
 from reportqa.qa.evidence import Candidate, ChoiceWeights, FactsCache, SentenceTable
 from reportqa.qa.followup import resolve
-from reportqa.qa.intent import Intent, read_intent
+from reportqa.qa.intent import Intent
 from reportqa.qa.places import best_per_place, enumeration_after, frames
-from reportqa.qa.quantity import Quantity, asked_quantity
+from reportqa.qa.quantity import Quantity
+from reportqa.qa.question import Question, read_question
 from reportqa.qa.reader import load_reader, row_pair
 from reportqa.qa.subject import moved_to, refers_back, with_subject
 from reportqa.qa.lang import detect_lang
@@ -88,7 +88,7 @@ class Answerer:
         self.llm = llm
         self.reader = load_reader(config.reranker) if config.reader_weight else None
         self.evidence: Evidence = searcher.store
-        self.names = NameCheck(self.evidence)
+        self.names = NameCheck(self.evidence, config.calibration)
         self.facts = FactsCache()
         self.bridge = WordBridge(searcher.embed_passages)
 
@@ -114,7 +114,7 @@ class Answerer:
         # A follow-up retrieves with its context but picks sentences by what it asks now.
         texts = [query, question] if query != question else [query]
         vectors = self.searcher.embed(texts)
-        hits = self.searcher.rank(query, vectors[0], k, mode, docs)
+        hits = self.searcher.rank(query, vectors[0], k, mode, docs, read_question(query).tokens)
         return self.answer_hits(question, query, vectors[-1], hits, use_llm)
 
     def conversation(self, questions: Sequence[str], k: int | None = None, mode: Mode | None = None, use_llm: bool = True) -> list[Answer]:
@@ -136,14 +136,12 @@ class Answerer:
 
     def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""
-        lang = detect_lang(question)
-        intent = read_intent(question)
-        # "몇 천명의 학생들이 시위를 벌인 곳은?" names a quantity but asks for a place.
-        quantity = None if intent.wants_entity else asked_quantity(question)
-        several = is_list_question(query) or intent.wants_entity
+        asked, searched = read_question(question), read_question(query)
+        lang, intent, quantity = asked.lang, asked.intent, asked.quantity
+        several = searched.wants_list or intent.wants_entity
         pool = [*hits, *self._section_siblings(hits)] if several else hits
         table = self.table(h.chunk.doc_id for h in pool)
-        tokens = bm25_tokens(question)
+        tokens = asked.tokens
         # An English question's words, translated to the passages' Korean, count in the lexical overlap;
         # its names, translated, must stand by the number a quantity question is answered with.
         translations = self.bridge.translations(question, table.korean_words(pool)) if lang == "en" else {}
@@ -157,11 +155,11 @@ class Answerer:
             vector, tokens, pool, quantity, intent, self.config.weights, translations.values(), choice_vector, in_place=lang != "en"
         ))
         near = "\n".join(hit.chunk.text for hit in pool)
-        sure = self._confidence(query, lang, table, candidates, quantity, self._passage_support(vector, hits), near, named)
+        sure = self._confidence(searched, lang, table, candidates, quantity, self._passage_support(vector, hits), near, named)
         base = Answer(question=question, text=NOT_COVERED[lang], answerable=False, confidence=sure, lang=lang, query=query)
         if sure < self.config.calibration.threshold:
             return base
-        extractive = self._extractive(base, table, candidates, query, intent, quantity)
+        extractive = self._extractive(base, table, candidates, searched.wants_list, intent, quantity)
         if self.llm is None or not use_llm:
             return extractive
         return self._generated(extractive, [h.chunk for h in hits], candidates)
@@ -182,7 +180,7 @@ class Answerer:
 
     def _confidence(
         self,
-        question: str,
+        question: Question,
         lang: str,
         table: SentenceTable,
         candidates: list[Candidate],
@@ -210,9 +208,9 @@ class Answerer:
         return confidence(signals, lang, self.config.calibration)
 
     def _extractive(
-        self, base: Answer, table: SentenceTable, candidates: list[Candidate], query: str, intent: Intent, quantity: Quantity | None
+        self, base: Answer, table: SentenceTable, candidates: list[Candidate], wants_list: bool, intent: Intent, quantity: Quantity | None
     ) -> Answer:
-        items = self._list_items(table, self._uncosted(candidates), intent) if is_list_question(query) else []
+        items = self._list_items(table, self._uncosted(candidates), intent) if wants_list else []
         as_list = len(items) >= 2
         picked = self._with_enumerations(table, items if as_list else self._best_sentences(table, candidates, intent, quantity))
         resolved = [with_subject(c, table) for c in picked]

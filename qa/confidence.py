@@ -25,16 +25,9 @@ import regex
 from reportqa.errors import InvalidConfig
 from reportqa.index.names import squeezed
 from reportqa.index.protocol import Evidence
-from reportqa.ingest.korean import kiwi
 from reportqa.ingest.types import Chunk
+from reportqa.qa.question import Question
 
-# A quantity question ("얼마", "how many") whose best sentence's paragraph holds no such number is not answered by it.
-NUMBER_PENALTY = 0.3
-NUMBER_NAME_WEIGHT = 0.5  # a missing number weighs this much of a missing name
-# A name of at least this many letters (and this many jamo, Hangul syllables being decomposed) may be
-# found with one jamo wrong: a one-jamo slip in a long name is a typo, in a short one another name.
-TYPO_MIN_LETTERS = 3
-TYPO_MIN_JAMO = 6
 SPELLINGS_KEPT = 10_000  # names looked up, kept per index (a chat asks about the same names again)
 
 
@@ -44,33 +37,45 @@ def _default_midpoints() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Fitted on eval/questions.jsonl and KorQuAD together (docs/evaluation.md, "The sweep")."""
+    """Fitted on eval/questions.jsonl and KorQuAD together (docs/evaluation.md, "The sweep"); the
+    number and typo settings were set by hand (rounds 3 and 5) and are in the sweep's grid since."""
 
     midpoints: dict[str, float] = field(default_factory=_default_midpoints)  # best score at confidence 0.5
     named_shift: float = 0.02  # the midpoint drops this much when every proper noun of the question is found
     passage_offset: float | None = -0.02  # added to the best chunk's cosine to compare it with sentence scores
     scale: float = 0.02  # score distance that moves confidence from 0.5 to 0.73
     threshold: float = 0.5  # below this the answer abstains
+    # A quantity question ("얼마", "how many") whose best sentence's paragraph holds no such number is not answered by it.
+    number_penalty: float = 0.3
+    number_name_weight: float = 0.5  # a missing number weighs this much of a missing name
+    # A name of at least this many letters (and this many jamo, Hangul syllables being decomposed) may be
+    # found with one jamo wrong: a one-jamo slip in a long name is a typo, in a short one another name.
+    typo_min_letters: int = 3
+    typo_min_jamo: int = 6
 
     def __post_init__(self) -> None:
         if self.scale <= 0 or not 0.0 <= self.threshold <= 1.0:
             raise InvalidConfig("calibration needs a positive scale and a threshold in [0, 1]")
+        if not (0.0 <= self.number_penalty <= 1.0 and 0.0 <= self.number_name_weight <= 1.0):
+            raise InvalidConfig("number_penalty and number_name_weight must lie in [0, 1]")
 
 
 class NameCheck:
     """Finds the names and numbers of a question that occur in no indexed document (text or title);
     the store looks them up (index/names.py), so nothing of the index is read here."""
 
-    def __init__(self, evidence: Evidence):
+    def __init__(self, evidence: Evidence, calibration: Calibration = Calibration()):
         self._evidence = evidence
+        self._calibration = calibration
         self._spellings: dict[str, str | None] = {}
 
-    def _names(self, question: str, lang: str) -> list[tuple[str, float]]:
+    def _names(self, question: Question, lang: str) -> list[tuple[str, float]]:
         """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
-        weight: numbers weigh NUMBER_NAME_WEIGHT. (Kiwi tags every English word SL: English questions
+        weight: numbers weigh `number_name_weight`. (Kiwi tags every English word SL: English questions
         offer numbers only.)"""
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        return [(squeezed(t.form), NUMBER_NAME_WEIGHT if t.tag == "SN" else 1.0) for t in kiwi().tokenize(question) if t.tag in tags]
+        number = self._calibration.number_name_weight
+        return [(squeezed(form), number if tag == "SN" else 1.0) for form, tag in question.forms(tags)]
 
     def spelling(self, name: str, near: str = "") -> str | None:
         """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
@@ -83,12 +88,12 @@ class NameCheck:
             if len(self._spellings) >= SPELLINGS_KEPT:
                 self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
             self._spellings[name] = _unglued(name, self._evidence.mentions)
-        return self._spellings[name] or _typo_of(name, jamo_near)
+        return self._spellings[name] or _typo_of(name, jamo_near, self._calibration)
 
-    def read(self, question: str, lang: str, near: str = "") -> QuestionNames:
+    def read(self, question: Question, lang: str, near: str = "") -> QuestionNames:
         """The question's names and numbers as the documents spell them (`near`: the retrieved passages'
-        text, where a misspelt name may be found); Kiwi reads the question and the passages are
-        prepared once, whichever checks follow."""
+        text, where a misspelt name may be found), read in `lang`'s tags; the passages are prepared
+        once, whichever checks follow."""
         jamo_near = unicodedata.normalize("NFD", squeezed(near))
         return QuestionNames(tuple((self._spelling(name, jamo_near), weight) for name, weight in self._names(question, lang)))
 
@@ -118,11 +123,11 @@ class QuestionNames:
         return all(_unglued(spelling, here.__contains__) is not None for spelling, weight in self.spelt if weight == 1.0 and spelling is not None)
 
 
-def _typo_of(name: str, jamo_near: str) -> str | None:
+def _typo_of(name: str, jamo_near: str, calibration: Calibration) -> str | None:
     """The spelling, in `jamo_near` (squeezed text, Hangul decomposed), of a long name with one jamo
     wrong, missing or extra."""
     jamo = unicodedata.normalize("NFD", name)
-    if len(name) < TYPO_MIN_LETTERS or len(jamo) < TYPO_MIN_JAMO or any(ch.isdigit() for ch in name):
+    if len(name) < calibration.typo_min_letters or len(jamo) < calibration.typo_min_jamo or any(ch.isdigit() for ch in name):
         return None
     match = regex.search(f"(?:{regex.escape(jamo)}){{e<=1}}", jamo_near)
     return None if match is None else unicodedata.normalize("NFC", match.group())
@@ -156,14 +161,14 @@ def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
     """Logistic in the support (the best sentence's score, or the best passage's cosine plus
     `passage_offset` when higher: a table or a list has no sentence close to the question, while its
     chunk, embedded with its title, is), its midpoint lower when every name of the question is found;
-    scaled down by the share of unknown names, and by NUMBER_PENALTY when the question asks for a
+    scaled down by the share of unknown names, and by `number_penalty` when the question asks for a
     quantity and the best sentence's paragraph holds no number of that kind."""
     midpoint = calibration.midpoints.get(lang, calibration.midpoints["ko"]) - (calibration.named_shift if signals.all_named else 0.0)
     support = signals.best_score
     if signals.passage is not None and calibration.passage_offset is not None:
         support = max(support, signals.passage + calibration.passage_offset)
     z = (support - midpoint) / calibration.scale
-    penalty = NUMBER_PENALTY if signals.lacks_number else 1.0
+    penalty = calibration.number_penalty if signals.lacks_number else 1.0
     return penalty * (1.0 - signals.missing_share) / (1.0 + math.exp(-z))
 
 

@@ -28,14 +28,6 @@ from reportqa.ingest.types import Chunk, SentenceSpan
 from reportqa.qa.intent import Intent
 from reportqa.qa.quantity import Quantity
 
-# A sentence's relevance: its cosine to the question read in place, plus this much per unit of
-# lexical overlap (share of the question's morphemes the sentence contains).
-LEXICAL_WEIGHT = 0.1
-# Read in place: this share of the cosine is its context window's (the sentence with its neighbours
-# in the paragraph, embedded at index time), the rest its own (swept: docs/lab-notebook.md, round 6).
-CONTEXT_SHARE = 0.7
-# A question asking for a quantity prefers sentences that hold a number of the kind asked by this much.
-NUMBER_BONUS = 0.08
 _HANGUL_WORD = re.compile(r"[가-힣]{2,}")
 _DEFINES = re.compile(
     r"[A-Za-z]{2,}\s*[:：]\s*[A-Z]|\b[A-Z]{2,}\s*\(\s*[A-Z][a-z]|의 약자|약칭|줄임말|(이)?란\s|(이)?라(고|는)\s*(한다|부른다|불린다|일컫)"
@@ -45,8 +37,12 @@ _DEFINES = re.compile(
 
 @dataclass(frozen=True)
 class ChoiceWeights:
-    """How much each cue adds to a sentence's relevance when choosing what to quote."""
+    """How a sentence's relevance is made (the first three: what confidence reads too), and how much
+    each cue adds to it when choosing what to quote."""
 
+    lexical: float = 0.1  # relevance: the cosine read in place, plus this per unit of lexical overlap (share of the question's morphemes it holds)
+    context_share: float = 0.7  # read in place, this share of the cosine is its context window's (swept: docs/lab-notebook.md, round 6)
+    number_bonus: float = 0.08  # a quantity question prefers sentences holding a number of the kind asked by this much
     context: float = 0.05  # times the best cosine of its neighbours in the same paragraph (swept)
     names: float = 0.0  # times the share of the question's names and numbers it contains (swept: hurts)
     entity: float = 0.02  # when the question asks for a name and it names something specific
@@ -148,15 +144,16 @@ class SentenceTable:
         self.fetch([row])
         return self._own[row]
 
-    def cosine(self, row: int, vector: np.ndarray, in_place: bool = True) -> float:
-        """The sentence's cosine to `vector`, read in place: mostly its context window's, so a sentence
-        that answers only with its neighbour ("그의 본명은 … 1979년에 태어났다.") scores with it.
-        Its own cosine alone when not `in_place` or when the index has no context vectors."""
+    def cosine(self, row: int, vector: np.ndarray, context_share: float, in_place: bool = True) -> float:
+        """The sentence's cosine to `vector`, read in place: `context_share` of it its context
+        window's, so a sentence that answers only with its neighbour ("그의 본명은 … 1979년에
+        태어났다.") scores with it. Its own cosine alone when not `in_place` or when the index has
+        no context vectors."""
         own = float(self.vector(row) @ vector)
         context = self._context[row]
         if not in_place or context is None:
             return own
-        return (1.0 - CONTEXT_SHARE) * own + CONTEXT_SHARE * float(context @ vector)
+        return (1.0 - context_share) * own + context_share * float(context @ vector)
 
     def text(self, row: int) -> str:
         span = self.spans[row]
@@ -216,14 +213,22 @@ class SentenceTable:
         return {w for r in rows for w in self.facts(r).tokens if _HANGUL_WORD.fullmatch(w)}
 
     def candidate(
-        self, row: int, chunk: Chunk, hit_rank: int, vector: np.ndarray, wanted: set[str], behind: float = 0.0, in_place: bool = True
+        self,
+        row: int,
+        chunk: Chunk,
+        hit_rank: int,
+        vector: np.ndarray,
+        wanted: set[str],
+        weights: ChoiceWeights,
+        behind: float = 0.0,
+        in_place: bool = True,
     ) -> Candidate:
         """Relevance of one sentence: its cosine to the question (read in place unless told not to), plus lexical overlap."""
         span = self.spans[row]
         tokens = self.facts(row).tokens
-        dense = self.cosine(row, vector, in_place)
+        dense = self.cosine(row, vector, weights.context_share, in_place)
         lexical = _share(wanted, tokens, wanted)
-        score = dense + LEXICAL_WEIGHT * lexical
+        score = dense + weights.lexical * lexical
         novelty = len(tokens - wanted) / len(tokens) if tokens and wanted else 1.0
         return Candidate(row, chunk, hit_rank, span.start, span.end, score, dense, lexical, score, novelty, behind)
 
@@ -257,10 +262,10 @@ class SentenceTable:
             behind = 1.0 - hit.score / top if top > 0 else 0.0
             for row in within[hit.chunk.id]:
                 if row not in seen:
-                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, behind, in_place)
+                    seen[row] = self.candidate(row, hit.chunk, hit.rank, vector, wanted, weights, behind, in_place)
         candidates = list(seen.values())
         if quantity is not None:
-            candidates = [replace(c, score=c.score + NUMBER_BONUS) if quantity.held_by(c.text) else c for c in candidates]
+            candidates = [replace(c, score=c.score + weights.number_bonus) if quantity.held_by(c.text) else c for c in candidates]
         chooser = vector if choice_vector is None else choice_vector
         bridged = set(translated) - wanted
         candidates = [
@@ -268,7 +273,7 @@ class SentenceTable:
                 c,
                 choice=c.score
                 + (float(self.vector(c.position) @ chooser) - c.dense if choice_vector is not None else 0.0)
-                + LEXICAL_WEIGHT * _share(bridged, self.facts(c.position).tokens, wanted | bridged)
+                + weights.lexical * _share(bridged, self.facts(c.position).tokens, wanted | bridged)
                 + self._cues(c, intent, weights, chooser if weights.context else None),
             )
             for c in candidates

@@ -6,11 +6,10 @@ decided by their similarity to the question and by where they sit.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from reportqa.index.names import NAME_TAGS
-from reportqa.ingest.korean import kiwi
 
 # "회사는?", "어디", "누구", "who", "which (Japanese) company", "…을 무엇이라 하는가?": the answer is a name.
 _ENTITY_KO = re.compile(
@@ -35,11 +34,9 @@ class Intent:
     names: tuple[str, ...]  # its proper nouns, foreign words, hanja and numbers, lower-cased
 
 
-@lru_cache(maxsize=1024)
-def read_intent(question: str) -> Intent:
-    """The cues of `question` (cached: a chat or an evaluation asks the same question again)."""
-    text = question.strip()
-    names = tuple(dict.fromkeys(t.form.lower() for t in kiwi().tokenize(text) if t.tag in NAME_TAGS))
+def read_intent(text: str, morphemes: Sequence[tuple[str, str]]) -> Intent:
+    """The cues of a question's (stripped) text and its Kiwi (form, tag) pairs (qa/question.py)."""
+    names = tuple(dict.fromkeys(form.lower() for form, tag in morphemes if tag in NAME_TAGS))
     return Intent(
         wants_entity=bool(_ENTITY_KO.search(text) or _ENTITY_EN.search(text)),
         wants_definition=bool(_DEFINITION_Q.search(text)),

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,11 @@ from reportqa.app import launch
 from reportqa.cli import main
 from reportqa.errors import ReportQAError
 from reportqa.http_api import api_schema
+from reportqa.index import store
+from reportqa.index.build import previous_parts
+from reportqa.index.embedder import Embedder
+from reportqa.index.qdrant_store import QdrantTarget, QdrantWriter
+from reportqa.ingest.chunk import ChunkingConfig
 from reportqa.paths import PROJECT_ROOT
 
 from tests.app.driver import Chat, _free_port
@@ -212,3 +218,25 @@ def test_with_an_llm_the_completion_is_the_llms_answer_with_its_citation(app_hom
             assert extractive["method"] == "extractive" and len(llm.requests) == 1
         finally:
             demo.close()
+
+
+def test_an_app_over_qdrant_answers_as_over_the_files(app_home: Path, expected: dict, embedder: Embedder, tmp_path: Path, page: Page) -> None:
+    """`serve --store qdrant`: the app holds only the collection's manifest, and the API and the chat
+    (its sources panel reads the cited documents from the store) answer as over the files."""
+    chunking = asdict(ChunkingConfig())
+    target = QdrantTarget(path=tmp_path / "qdrant")
+    writer = QdrantWriter(target, store.DEFAULT_INDEX, embedder.name, embedder.dim, chunking)
+    parts = list(previous_parts(store.DEFAULT_INDEX, embedder, chunking).values())
+    for p in parts:
+        writer.put(p)
+    writer.commit([p.document.doc_id for p in parts], ["test"])
+    port = _free_port()
+    demo = launch(port=port, block=False, qdrant=target, api_key=KEY)
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {KEY}"}
+    try:
+        assert httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, headers=headers, timeout=600).json() == {**expected}
+        chat = Chat(page, base)
+        expect(chat.ask(QUESTION)).to_contain_text("96%")
+        expect(chat.sources).to_contain_text("사바에")
+    finally:
+        demo.close()

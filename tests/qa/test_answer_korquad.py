@@ -14,8 +14,8 @@ from reportqa.lab.korquad import default_path, read_squad
 from reportqa.lab.korquad_answers import AnswerSample, sample_index
 from reportqa.index.embedder import Embedder
 from reportqa.index.search import Searcher
-from reportqa.qa import evidence
-from reportqa.qa.answer import Answerer
+from reportqa.qa.answer import AnswerConfig, Answerer
+from reportqa.qa.evidence import ChoiceWeights
 
 KORQUAD = default_path()
 pytestmark = pytest.mark.skipif(not KORQUAD.is_file(), reason=f"KorQuAD not found at {KORQUAD}")
@@ -90,14 +90,14 @@ def test_an_answer_stays_in_the_paragraph_retrieval_ranks_clearly_first(home: Pa
     assert "시부야 히사타케" in " ".join(answerer.answer(question).quoted)
 
 
-def test_a_sentence_is_read_with_its_neighbours(home: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sentence_is_read_with_its_neighbours(home: Path, embedder: Embedder) -> None:
     # "그의 본명은 … 이며, 잉글랜드 버밍엄에서 1979년에 태어났다." says whose birth only with the
     # sentence before it, which names 미스터 허드슨; alone, that naming sentence outscores it.
     answerer = _answerer("korquad-hudson", ("미스터 허드슨",), embedder)
     question = "미스터 허드슨의 출생 년도는?"
     assert "1979" in " ".join(answerer.answer(question).quoted)
-    monkeypatch.setattr(evidence, "CONTEXT_SHARE", 0.0)
-    assert "1979" not in " ".join(answerer.answer(question).quoted)
+    alone = Answerer(answerer.searcher, AnswerConfig(weights=ChoiceWeights(context_share=0.0)))
+    assert "1979" not in " ".join(alone.answer(question).quoted)
 
 
 @pytest.mark.parametrize(
