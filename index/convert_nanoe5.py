@@ -488,7 +488,6 @@ def export_onnx(folder: Path, graph: Path) -> None:
     The weights go to a separate file beside the graph, which ONNX Runtime maps instead of
     copying: loading peaks at about half the memory of a single-file graph.
     """
-    import torch
     from transformers import AutoModel
 
     settings = folder / "sentence_bert_config.json"
@@ -497,24 +496,25 @@ def export_onnx(folder: Path, graph: Path) -> None:
     if getattr(bert, "pooler", None) is not None:  # sentence-transformers pools the hidden states itself
         bert.pooler = None
 
-    class LastHiddenState(torch.nn.Module):
-        """BertModel called by keyword (its positional order changes between releases), first output only."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    export_module(LastHiddenState(), graph, "last_hidden_state", {0: "batch", 1: "sequence"})
+    export_module(bert, graph, "last_hidden_state", {0: "batch", 1: "sequence"})
 
 
-def export_module(module: Any, graph: Path, output: str, output_axes: dict[int, str]) -> None:
-    """A torch module called as module(input_ids, attention_mask) -> ONNX graph with dynamic batch and
-    sequence axes (and `output_axes` of its one output), its weights in a file beside it (`{graph.name}_data`)."""
+def export_module(model: Any, graph: Path, output: str, output_axes: dict[int, str]) -> None:
+    """A Hugging Face model's one output `output` (an attribute of what it returns) -> ONNX graph with
+    dynamic batch and sequence axes (and `output_axes` of that output), its weights in a file beside
+    it (`{graph.name}_data`). The model is called by keyword: its positional order changes between releases."""
     import onnx
     import torch
+
+    class OneOutput(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask), output)
+
+    module = OneOutput()
 
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones((2, 16), dtype=torch.long)

@@ -200,7 +200,6 @@ def composed_folder(weights: Path = READER_DIR) -> Path:
 
 
 def _compose(shipped: Path, folder: Path) -> None:
-    import torch
     from safetensors.torch import load_file
 
     model = base_classifier().eval()
@@ -213,13 +212,4 @@ def _compose(shipped: Path, folder: Path) -> None:
     base = ensure_default_model(model_cache())
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(base / name, folder / name)
-
-    class Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
-
-    export_module(Logits(), folder / ONNX_GRAPH, "logits", {0: "batch"})
+    export_module(model, folder / ONNX_GRAPH, "logits", {0: "batch"})
