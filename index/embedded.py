@@ -118,13 +118,13 @@ class EmbeddedStore:
     def _searchable(self) -> list[str]:
         return [searchable(d.title, d.text) for d in self._data.documents.values()]
 
-    def documents(self, doc_ids: Collection[str]) -> dict[str, DocumentSentences]:
+    @cached_property
+    def _documents(self) -> dict[str, DocumentSentences]:
         spans = self._data.sentences
-        return {
-            d: DocumentSentences(self._data.documents[d], [(spans[r].start, spans[r].end) for r in self._rows.get(d, [])])
-            for d in doc_ids
-            if d in self._data.documents
-        }
+        return {d: DocumentSentences(document, [(spans[r].start, spans[r].end) for r in self._rows.get(d, [])]) for d, document in self._data.documents.items()}
+
+    def documents(self, doc_ids: Collection[str]) -> dict[str, DocumentSentences]:
+        return {d: self._documents[d] for d in doc_ids if d in self._documents}
 
     @cached_property
     def _sentence_rows(self) -> dict[SentenceSpan, int]:
@@ -143,8 +143,15 @@ class EmbeddedStore:
             return None
         return embeddings[[self._chunk_rows[c.id] for c in chunks if c.id in self._chunk_rows]]
 
+    @cached_property
+    def _sections(self) -> dict[tuple[str, str], list[Chunk]]:
+        sections: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self._data.chunks:
+            sections.setdefault((chunk.doc_id, chunk.section), []).append(chunk)
+        return sections
+
     def section_chunks(self, doc_id: str, section: str) -> list[Chunk]:
-        return [c for c in self._data.chunks if c.doc_id == doc_id and c.section == section]
+        return list(self._sections.get((doc_id, section), []))
 
     def mentions(self, name: str) -> bool:
         return any(name in text for text in self._searchable)

@@ -19,7 +19,7 @@ from reportqa.qa.compose import NOT_COVERED, compose
 from reportqa.qa.confidence import Calibration, NameCheck, Signals, after_recognition, confidence
 from reportqa.qa.bridge import WordBridge, names as english_names
 from reportqa.qa.cards import cite
-from reportqa.qa.evidence import Candidate, ChoiceWeights, FactsCache, SentenceTable
+from reportqa.qa.evidence import Candidate, ChoiceWeights, Readings, SentenceTable
 from reportqa.qa.followup import resolve
 from reportqa.qa.intent import Intent
 from reportqa.qa.places import best_per_place, enumeration_after, frames
@@ -89,7 +89,7 @@ class Answerer:
         self.reader = load_reader(config.reranker) if config.reader_weight else None
         self.evidence: Evidence = searcher.store
         self.names = NameCheck(self.evidence, config.calibration)
-        self.facts = FactsCache()
+        self.readings = Readings()
         self.bridge = WordBridge(searcher.embed_passages)
 
     def answer(
@@ -132,7 +132,7 @@ class Answerer:
 
     def table(self, doc_ids: Collection[str]) -> SentenceTable:
         """The sentences of these documents, as an answer reads them (fetched from the store)."""
-        return SentenceTable.of(self.evidence, doc_ids, self.facts)
+        return SentenceTable.of(self.evidence, doc_ids, self.readings)
 
     def answer_hits(self, question: str, query: str, vector: np.ndarray, hits: list[Hit], use_llm: bool = False) -> Answer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 import numpy as np
 from reportqa.index.names import names_of
@@ -24,7 +23,7 @@ from reportqa.index.protocol import DocumentSentences, Evidence
 from reportqa.index.tokenize import CONTENT_TAGS
 from reportqa.index.types import Hit
 from reportqa.ingest.korean import kiwi, one_paragraph
-from reportqa.ingest.types import Chunk, SentenceSpan
+from reportqa.ingest.types import Chunk, Document, SentenceSpan
 from reportqa.qa.intent import Intent
 from reportqa.qa.quantity import Quantity
 
@@ -88,15 +87,35 @@ class SentenceFacts:
 
 
 FACTS_KEPT = 50_000  # sentences analysed, kept per answerer (a chat asks about the same passages again)
+PARAGRAPHS_KEPT = 1_000  # documents whose paragraphs are numbered, kept per answerer
 
 
-class FactsCache:
-    """Kiwi's reading of sentences, by text: analysed when a question first touches them, in one batch."""
+class Readings:
+    """What answering reads of sentences and documents once and keeps, per answerer: Kiwi's reading
+    of each sentence (by text, analysed in one batch when a question first touches it) and each
+    document's paragraph numbers (by document and content hash)."""
 
     def __init__(self) -> None:
         self._facts: dict[str, SentenceFacts] = {}
+        self._paragraphs: dict[tuple[str, str], list[int]] = {}
 
-    def get(self, texts: Collection[str]) -> dict[str, SentenceFacts]:
+    def paragraphs(self, document: Document, spans: list[tuple[int, int]]) -> list[int]:
+        """Per sentence of the document, a paragraph number from 0: sentences share one when no
+        blank line lies between them."""
+        key = (document.doc_id, document.sha256)
+        known = self._paragraphs
+        if key not in known:
+            if len(known) >= PARAGRAPHS_KEPT:
+                known = {}  # replaced, not cleared: a lookup in another thread keeps its dict
+            numbers, current = [], 0
+            for i, (start, _) in enumerate(spans):
+                current += bool(i) and not one_paragraph(document.text, spans[i - 1][1], start)
+                numbers.append(current)
+            known[key] = numbers
+            self._paragraphs = known
+        return known[key]
+
+    def facts(self, texts: Collection[str]) -> dict[str, SentenceFacts]:
         known = self._facts
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
@@ -114,11 +133,16 @@ class SentenceTable:
     by chunk span. Vectors are fetched from the store for the rows scored, Kiwi reads a sentence when
     first needed: nothing is read of documents the question does not touch."""
 
-    def __init__(self, documents: dict[str, DocumentSentences], evidence: Evidence, facts: FactsCache):
+    def __init__(self, documents: dict[str, DocumentSentences], evidence: Evidence, readings: Readings):
         self.documents = {d: v.document for d, v in documents.items()}
         self.spans = [SentenceSpan(d, start, end) for d, v in documents.items() for start, end in v.spans]
         self._evidence = evidence
-        self._facts = facts
+        self._readings = readings
+        # Paragraph numbers, distinct across the documents (each one's run after the previous one's).
+        self.paragraph: list[int] = []
+        for v in documents.values():
+            start = self.paragraph[-1] + 1 if self.paragraph else 0
+            self.paragraph += [start + n for n in readings.paragraphs(v.document, v.spans)]
         self._rows_by_doc: dict[str, list[int]] = {}
         for row, span in enumerate(self.spans):
             self._rows_by_doc.setdefault(span.doc_id, []).append(row)
@@ -126,22 +150,26 @@ class SentenceTable:
         self._context: dict[int, np.ndarray | None] = {}
 
     @classmethod
-    def of(cls, evidence: Evidence, doc_ids: Collection[str], facts: FactsCache | None = None) -> SentenceTable:
+    def of(cls, evidence: Evidence, doc_ids: Collection[str], readings: Readings | None = None) -> SentenceTable:
         """The table of the given documents (in the order given)."""
-        return cls(evidence.documents(list(dict.fromkeys(doc_ids))), evidence, facts or FactsCache())
+        return cls(evidence.documents(list(dict.fromkeys(doc_ids))), evidence, readings or Readings())
 
     def fetch(self, rows: Collection[int]) -> None:
         """Fetch the vectors of these rows in one request, and read them with Kiwi in one batch."""
+        self._fetch_vectors(rows)
+        self._readings.facts([self.text(r) for r in rows])
+
+    def _fetch_vectors(self, rows: Collection[int]) -> None:
         missing = sorted(set(rows) - set(self._own))
         if missing:
             own, context = self._evidence.sentence_vectors([self.spans[r] for r in missing])
             for i, row in enumerate(missing):
                 self._own[row] = own[i]
                 self._context[row] = None if context is None else context[i]
-        self._facts.get([self.text(r) for r in rows])
 
     def vector(self, row: int) -> np.ndarray:
-        self.fetch([row])
+        if row not in self._own:
+            self._fetch_vectors([row])
         return self._own[row]
 
     def cosine(self, row: int, vector: np.ndarray, context_share: float, in_place: bool = True) -> float:
@@ -161,25 +189,12 @@ class SentenceTable:
 
     def facts(self, row: int) -> SentenceFacts:
         text = self.text(row)
-        return self._facts.get([text])[text]
+        return self._readings.facts([text])[text]
 
     def specific_names(self, row: int) -> frozenset[str]:
         """The sentence's proper nouns that are rare in the index: names of particular things."""
         common = self._evidence.common_names
         return frozenset(n for n in self.facts(row).names if n not in common and not n.isdigit())
-
-    @cached_property
-    def paragraph(self) -> list[int]:
-        """Per sentence, a paragraph number: sentences share one when no blank line lies between them."""
-        numbers, current = [], 0
-        for row, span in enumerate(self.spans):
-            previous = self.spans[row - 1] if row else None
-            if previous is not None and (
-                previous.doc_id != span.doc_id or not one_paragraph(self.documents[span.doc_id].text, previous.end, span.start)
-            ):
-                current += 1
-            numbers.append(current)
-        return numbers
 
     def paragraph_rows(self, row: int) -> list[int]:
         """The sentences of the row's paragraph, in text order."""
