@@ -25,8 +25,6 @@ from reportqa.index.api import open_searcher
 from reportqa.index.search import Searcher
 from reportqa.index.types import Hit
 from reportqa.qa.answer import AnswerConfig, Answerer
-from reportqa.qa.confidence import Calibration
-from reportqa.qa.evidence import ChoiceWeights
 from reportqa.qa.types import Answer
 
 log = logging.getLogger(__name__)
@@ -94,13 +92,11 @@ def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[f
     """Each weight in turn set to its best grid value (ties keep the current one), the others held;
     `rounds` passes. Returns the final configuration and the log."""
     config = AnswerConfig()
-    weight_names = {f.name for f in fields(ChoiceWeights)}
-    calibration_names = {f.name for f in fields(Calibration)}
     history = [{"setting": "start", **replay(pairs, config)}]
     for _, (name, values) in itertools.product(range(rounds), grid.items()):
         trials = []
         for value in values:
-            trial = _with(config, name, value, weight_names, calibration_names)
+            trial = _with(config, name, value)
             trials.append((replay(pairs, trial), value, trial))
         # A tie keeps the current setting: a flat objective is no reason to move a weight.
         best = max(trials, key=lambda t: (t[0]["objective"], t[2] == config))
@@ -111,12 +107,12 @@ def coordinate_search(pairs: list[tuple[Answerer, Case]], grid: dict[str, list[f
     return config, history
 
 
-def _with(config: AnswerConfig, name: str, value: float | None, weight_names: set[str], calibration_names: set[str]) -> AnswerConfig:
-    """`config` with one weight, calibration field or answer setting changed."""
-    if name in weight_names:
-        return replace(config, weights=replace(config.weights, **{name: value}))
-    if name in calibration_names:
-        return replace(config, calibration=replace(config.calibration, **{name: value}))
+def _with(config: AnswerConfig, name: str, value: float | None) -> AnswerConfig:
+    """`config` with one answer setting, or one field of its selection, weights or calibration, changed."""
+    for part in ("selection", "weights", "calibration"):
+        inner = getattr(config, part)
+        if name in {f.name for f in fields(inner)}:
+            return replace(config, **{part: replace(inner, **{name: value})})
     return replace(config, **{name: value})
 
 

@@ -26,6 +26,7 @@ from reportqa.errors import InvalidConfig
 from reportqa.index.names import squeezed
 from reportqa.index.protocol import Evidence
 from reportqa.ingest.types import Chunk
+from reportqa.qa.evidence import Scored
 from reportqa.qa.question import Question
 
 SPELLINGS_KEPT = 10_000  # names looked up, kept per index (a chat asks about the same names again)
@@ -64,38 +65,38 @@ class NameCheck:
     """Finds the names and numbers of a question that occur in no indexed document (text or title);
     the store looks them up (index/names.py), so nothing of the index is read here."""
 
-    def __init__(self, evidence: Evidence, calibration: Calibration = Calibration()):
+    def __init__(self, evidence: Evidence):
         self._evidence = evidence
-        self._calibration = calibration
         self._spellings: dict[str, str | None] = {}
 
-    def _names(self, question: Question, lang: str) -> list[tuple[str, float]]:
+    @staticmethod
+    def _names(question: Question, lang: str, calibration: Calibration) -> list[tuple[str, float]]:
         """The question's proper nouns and numbers (and, in Korean questions, Latin words), each with its
         weight: numbers weigh `number_name_weight`. (Kiwi tags every English word SL: English questions
         offer numbers only.)"""
         tags = ("NNP", "SN", "SL") if lang == "ko" else ("SN",)
-        number = self._calibration.number_name_weight
+        number = calibration.number_name_weight
         return [(squeezed(form), number if tag == "SN" else 1.0) for form, tag in question.forms(tags)]
 
-    def spelling(self, name: str, near: str = "") -> str | None:
+    def spelling(self, name: str, near: str = "", calibration: Calibration = Calibration()) -> str | None:
         """How the documents spell a (squeezed) name of the question: itself, without a particle Kiwi
         glued on ("빅뱅이"), or, for a long name, as the passages `near` (the retrieved text) spell it
         with one jamo changed ("벤쿠버" → "밴쿠버"); None when they never mention it."""
-        return self._spelling(name, unicodedata.normalize("NFD", squeezed(near)))
+        return self._spelling(name, unicodedata.normalize("NFD", squeezed(near)), calibration)
 
-    def _spelling(self, name: str, jamo_near: str) -> str | None:
+    def _spelling(self, name: str, jamo_near: str, calibration: Calibration) -> str | None:
         if name not in self._spellings:
             if len(self._spellings) >= SPELLINGS_KEPT:
                 self._spellings = {}  # replaced, not cleared: a lookup in another thread keeps its dict
             self._spellings[name] = _unglued(name, self._evidence.mentions)
-        return self._spellings[name] or _typo_of(name, jamo_near, self._calibration)
+        return self._spellings[name] or _typo_of(name, jamo_near, calibration)
 
-    def read(self, question: Question, lang: str, near: str = "") -> QuestionNames:
+    def read(self, question: Question, lang: str, near: str, calibration: Calibration) -> QuestionNames:
         """The question's names and numbers as the documents spell them (`near`: the retrieved passages'
         text, where a misspelt name may be found), read in `lang`'s tags; the passages are prepared
         once, whichever checks follow."""
         jamo_near = unicodedata.normalize("NFD", squeezed(near))
-        return QuestionNames(tuple((self._spelling(name, jamo_near), weight) for name, weight in self._names(question, lang)))
+        return QuestionNames(tuple((self._spelling(name, jamo_near, calibration), weight) for name, weight in self._names(question, lang, calibration)))
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,28 @@ def confidence(signals: Signals, lang: str, calibration: Calibration) -> float:
     z = (support - midpoint) / calibration.scale
     penalty = calibration.number_penalty if signals.lacks_number else 1.0
     return penalty * (1.0 - signals.missing_share) / (1.0 + math.exp(-z))
+
+
+def evidence_confidence(names: NameCheck, asked: Question, searched: Question, scored: Scored, calibration: Calibration) -> float:
+    """How sure the answer to `asked` is, from its scored evidence (`searched`: the query retrieved
+    with, whose names must be found)."""
+    if not scored.candidates:
+        return 0.0
+    table = scored.table
+    best = max(scored.candidates, key=lambda c: c.score)  # relevance, not choice: the calibration reads it
+    found = names.read(searched, asked.lang, scored.near, calibration)
+    # The number must be about what the question names: "2012년 한국의 중소기업 수" is not answered
+    # by a paragraph counting Japan's firms in 2012, nor "How many … does Germany have?" by one
+    # about a firm's exports (`named`: an English question's names in the passages' Korean).
+    # The number may sit in a sentence next to the best one, so the best sentence's paragraph is read.
+    lacks_number = False
+    if asked.quantity is not None:
+        paragraph = table.paragraph_text(best.position)
+        holds_number = any(asked.quantity.held_by(table.text(r)) for r in table.paragraph_rows(best.position))
+        about_names = found.all_in(paragraph) and all(name in paragraph for name in scored.named)
+        lacks_number = not (holds_number and about_names)
+    signals = Signals(best.score, scored.passage, found.missing_share, lacks_number, found.all_named)
+    return confidence(signals, asked.lang, calibration)
 
 
 def after_recognition(confidence: float, chunks: Sequence[Chunk]) -> float:

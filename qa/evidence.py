@@ -78,6 +78,17 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Scored:
+    """One question's evidence, scored: what deciding how sure and selecting read."""
+
+    table: "SentenceTable"
+    candidates: list[Candidate]  # best first by choice
+    near: str  # the retrieved passages' text, where a misspelt name of the question may be found
+    passage: float | None  # the best cosine of the hits' chunk vectors (None when the store keeps none)
+    named: tuple[str, ...] = ()  # an English quantity question's names, in the passages' Korean
+
+
+@dataclass(frozen=True)
 class SentenceFacts:
     """What scoring needs of one sentence."""
 

@@ -9,15 +9,20 @@ team, but not the team's name).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportqa.errors import LlmUnavailable
 from reportqa.ingest.types import Chunk
-from reportqa.qa.types import CITATION_MARKER
+from reportqa.qa.compose import NOT_COVERED
+from reportqa.qa.evidence import Candidate
+from reportqa.qa.types import CITATION_MARKER, Answer, Citation
+
+log = logging.getLogger(__name__)
 
 
 DECLINE_WORD = "NOT_COVERED"  # the model's whole reply when the excerpts do not answer
@@ -107,3 +112,36 @@ def renumber(text: str, order: list[int]) -> str:
     """Excerpt numbers → citation numbers in order of first appearance."""
     mapping = {old: new for new, old in enumerate(order, 1)}
     return CITATION_MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
+
+
+def rewritten(config: LlmConfig, extractive: Answer, excerpts: list[Chunk], candidates: list[Candidate]) -> Answer:
+    """The LLM's answer when it cites valid excerpts; an abstention when it finds no answer in them
+    (it reads what the sentences say, which similarity cannot); otherwise the extractive one with a notice."""
+    try:
+        raw = complete(config, build_messages(extractive.question, excerpts, extractive.lang))
+    except LlmUnavailable as error:
+        log.warning("%s", error)
+        return replace(extractive, notice=f"LLM unavailable ({error}); showing the extractive answer.")
+    if declines(raw):
+        return replace(
+            extractive,
+            text=NOT_COVERED[extractive.lang],
+            answerable=False,
+            confidence=0.0,
+            citations=[],
+            method="llm",
+            notice="The LLM found no answer in the excerpts.",
+        )
+    text, cited = keep_valid_citations(raw, len(excerpts))
+    if not cited:
+        return replace(extractive, notice="The LLM answer cited no excerpt; showing the extractive answer.")
+    best_in: dict[str, Candidate] = {}
+    for candidate in candidates:  # best first, so the first seen per chunk is its best sentence
+        best_in.setdefault(candidate.chunk.id, candidate)
+    citations = []
+    for new, old in enumerate(cited, 1):
+        chunk = excerpts[old - 1]
+        top = best_in.get(chunk.id)
+        highlight = top.highlight if top else (0, len(chunk.text))
+        citations.append(Citation(new, chunk, highlight, top.score if top else 0.0))
+    return replace(extractive, text=renumber(text, cited), citations=citations, method="llm")
