@@ -123,7 +123,7 @@ class Answerer:
         """Choose and compose sentences of retrieved `hits` (query: what was searched), or abstain:
         read the question, score the candidate sentences, decide how sure, select, compose."""
         asked, searched = read_question(question), read_question(query)
-        scored = self._score(asked, searched, vector, hits)
+        scored = self._score(asked, vector, hits)
         sure = evidence_confidence(self.names, asked, searched, scored, self.config.calibration)
         base = Answer(question=question, text=NOT_COVERED[asked.lang], answerable=False, confidence=sure, lang=asked.lang, query=query)
         if sure < self.config.calibration.threshold:
@@ -136,15 +136,13 @@ class Answerer:
             return extractive
         return llm_client.rewritten(self.llm, extractive, [h.chunk for h in hits], scored.candidates)
 
-    def _score(self, asked: Question, searched: Question, vector: np.ndarray, hits: list[Hit]) -> Scored:
-        """The candidate sentences of the hits (and, for a list or names, their section's other chunks), best first."""
-        several = searched.wants_list or asked.intent.wants_entity
-        pool = [*hits, *self._section_siblings(hits)] if several else hits
-        table = self.table(h.chunk.doc_id for h in pool)
+    def _score(self, asked: Question, vector: np.ndarray, hits: list[Hit]) -> Scored:
+        """The candidate sentences of the hits, best first."""
+        table = self.table(h.chunk.doc_id for h in hits)
         english = asked.lang == "en"
         # An English question's words, translated to the passages' Korean, count in the lexical overlap;
         # its names, translated, must stand by the number a quantity question is answered with.
-        translations = self.bridge.translations(asked.text, table.korean_words(pool)) if english else {}
+        translations = self.bridge.translations(asked.text, table.korean_words(hits)) if english else {}
         named = tuple(translations[n] for n in english_names(asked.text) if n in translations) if asked.quantity is not None else ()
         # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
         # as a passage too, the question chooses its translation more often than as a query. It reads
@@ -152,9 +150,9 @@ class Answerer:
         # Korean window separate answerable from unanswerable and right from wrong less well (docs/how-it-works.md, "Relevance and choice").
         choice_vector = self.searcher.embed_passages([asked.text])[0] if english else None
         scored = table.score(
-            vector, asked.tokens, pool, asked.quantity, asked.intent, self.config.weights, translations.values(), choice_vector, in_place=not english
+            vector, asked.tokens, hits, asked.quantity, asked.intent, self.config.weights, translations.values(), choice_vector, in_place=not english
         )
-        near = "\n".join(hit.chunk.text for hit in pool)
+        near = "\n".join(hit.chunk.text for hit in hits)
         return Scored(table, self._read(asked.text, table, scored), near, self._passage_support(vector, hits), named)
 
     def _read(self, question: str, table: SentenceTable, candidates: list[Candidate]) -> list[Candidate]:
@@ -170,11 +168,3 @@ class Answerer:
         """The best cosine of the hits' chunk vectors (None when the store keeps none)."""
         embeddings = self.evidence.chunk_vectors([h.chunk for h in hits]) if hits else None
         return float(np.max(embeddings @ vector)) if embeddings is not None and len(embeddings) else None
-
-    def _section_siblings(self, hits: list[Hit]) -> list[Hit]:
-        """The other chunks of the top hit's section, ranked with it: a question asking for several
-        names or cases finds them in sibling paragraphs under one heading."""
-        if not hits:
-            return []
-        top, taken = hits[0], {h.chunk.id for h in hits}
-        return [Hit(top.rank, top.score, c) for c in self.evidence.section_chunks(top.chunk.doc_id, top.chunk.section) if c.id not in taken]
