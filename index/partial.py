@@ -7,7 +7,7 @@ embedding again, and a build that commits clears the folder. Nothing here is eve
 index goes live only through `StoreWriter.commit`, so a half-finished build is never loaded.
 
 Layout: `<index folder>/partial/<settings key>/<document key>.npz`, where the settings key hashes
-the model, weights and chunking, and the document key the doc_id and the file's sha256.
+the index format, the model, weights and chunking, and the document key the doc_id and the file's sha256.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from reportqa.index.protocol import DocumentParts
-from reportqa.index.store import document_from_row, index_folder
+from reportqa.index.store import FORMAT_VERSION, document_from_row, index_folder
 from reportqa.ingest.types import Chunk, SentenceSpan
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class PartialParts:
 
     def __init__(self, name: str, model: str, quantize: str | None, chunking: dict) -> None:
         self.root = index_folder(name) / "partial"
-        self.folder = self.root / _key(model, quantize or "float32", json.dumps(chunking, sort_keys=True))
+        self.folder = self.root / _key(str(FORMAT_VERSION), model, quantize or "float32", json.dumps(chunking, sort_keys=True))
 
     def _path(self, doc_id: str, sha256: str) -> Path:
         return self.folder / f"{_key(doc_id, sha256)}.npz"

@@ -41,8 +41,9 @@ from reportqa.ingest.types import Chunk, SentenceSpan
 log = logging.getLogger(__name__)
 
 # Of the collection and its payloads; a reader of another version refuses it
-# (2: context vectors; 3: pooled windows; 4: chunk ids are positions, fetched per question).
-SCHEMA_VERSION = 4
+# (2: context vectors; 3: pooled windows; 4: chunk ids are positions, fetched per question;
+# 5: Kiwi without its multi-word dictionary, so BM25 terms and sentences as the files have them).
+SCHEMA_VERSION = 5
 DENSE, SENTENCE, CONTEXT, SPARSE = "dense", "sentence", "context", "bm25"
 BATCH = 256  # points per upsert request
 PAGE = 1024  # points per scroll request

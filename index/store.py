@@ -37,7 +37,7 @@ from reportqa.paths import data_home
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: the manifest records file sizes, hashes and counts; 3: sentences have context vectors; 4: pooled, not embedded
+FORMAT_VERSION = 5  # 2: the manifest records file sizes, hashes and counts; 3: sentences have context vectors; 4: pooled, not embedded; 5: Kiwi without its multi-word dictionary
 DEFAULT_INDEX = "default"
 VERSION_NAME = re.compile(r"v-\d{8}-\d{6}-[0-9a-f]{6}")
 T = TypeVar("T")

@@ -17,8 +17,14 @@ def one_paragraph(text: str, end: int, start: int) -> bool:
 
 @lru_cache(maxsize=1)
 def kiwi() -> Kiwi:
-    """One Kiwi per process: loading its model takes a second or two."""
-    return Kiwi()
+    """One Kiwi per process: loading its model takes about a second.
+
+    Without Kiwi's multi-word dictionary (WikiData names written in several words, "알렉산더 헤이그"
+    read as one proper noun): loading it and the first analysis after cost about 2.5 s of every
+    process that reads Korean, and without it such a name is two proper nouns, which BM25 and the
+    name check read as well (docs/lab-notebook.md, 2026-12-07, "Kiwi without its multi-word
+    dictionary": retrieval and answers within 0.005 of before everywhere)."""
+    return Kiwi(load_multi_dict=False)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
