@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from reportqa.cli import main
-from reportqa.index import store
-from reportqa.index.build import build_index
+from reportqa.index import partial, store
+from reportqa.index.build import build_index, previous_parts
 from reportqa.index.documents import documents_folder, list_documents
 from reportqa.index.embedder import Embedder
+from reportqa.index.partial import PartialParts
 from reportqa.lab.korquad import default_path, read_squad
 from reportqa.paths import PROJECT_ROOT
 
@@ -138,6 +139,26 @@ def test_a_killed_build_resumes_where_it_stopped(archive: Path, embedder: Embedd
     assert len(report.resumed_documents) == kept and len(report.embedded_documents) == 8 - kept
     assert manifest_without_times("resumed") == manifest_without_times("whole")
     assert not partial.exists()
+
+
+def test_groups_kept_by_another_index_format_are_embedded_again(archive: Path, embedder: Embedder, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stopped build's kept groups are taken only by a reportqa of the same index format: one of
+    another format cut its sentences and BM25 terms another way (format 5: Kiwi's dictionaries)."""
+    build_index([archive], embedder, name="source", progress=False)
+    chunking = store.read_manifest("source").chunking
+    documents = list(previous_parts("source", embedder, chunking).values())
+
+    def kept_then_built(name: str, format_version: int) -> tuple[int, int]:
+        with monkeypatch.context() as patched:
+            patched.setattr(partial, "FORMAT_VERSION", format_version)
+            kept = PartialParts(name, embedder.name, embedder.quantize, chunking)
+            for parts in documents:
+                kept.save(parts)
+        report = build_index([archive], embedder, name=name, progress=False)
+        return len(report.resumed_documents), len(report.embedded_documents)
+
+    assert kept_then_built("same-format", store.FORMAT_VERSION) == (8, 0)
+    assert kept_then_built("older-format", store.FORMAT_VERSION - 1) == (0, 8)
 
 
 def children_of(pid: int) -> set[int]:
