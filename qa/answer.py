@@ -142,7 +142,8 @@ class Answerer:
         english = asked.lang == "en"
         # An English question's words, translated to the passages' Korean, count in the lexical overlap;
         # its names, translated, must stand by the number a quantity question is answered with.
-        translations = self.bridge.translations(asked.text, table.korean_words(hits)) if english else {}
+        weights = self.config.weights
+        translations = self.bridge.translations(asked.text, table.korean_words(hits), weights.bridge_cosine, weights.bridge_margin) if english else {}
         named = tuple(translations[n] for n in english_names(asked.text) if n in translations) if asked.quantity is not None else ()
         # Comparing an English question with Korean sentences is symmetric, sentence with sentence: embedded
         # as a passage too, the question chooses its translation more often than as a query. It reads

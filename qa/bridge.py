@@ -5,7 +5,7 @@ sentence holding "경쟁력" among sentences about the same firms is lost. The m
 model places a word near its translation, but single-word vectors share one large common direction
 (any two lie at cosine ≈ 0.8). Centred on the passages' own vocabulary, an English word's nearest
 Korean word is kept as its translation when it stands out: cosine at least `min_cosine` and `margin`
-above the runner-up ("competitiveness" → 경쟁력 0.50 against 0.26; "Germany" → 독일). Words that
+above the runner-up (`ChoiceWeights.bridge_cosine`, `bridge_margin`) ("competitiveness" → 경쟁력 0.50 against 0.26; "Germany" → 독일). Words that
 translate to nothing clearly ("towel", "hydrogen") are left out rather than guessed. The thresholds lie
 in the middle of a plateau measured on the bundled set's English questions (docs/how-it-works.md, "English questions").
 """
@@ -27,14 +27,12 @@ class WordBridge:
     """Translates an English question's content words into Korean words of given passages; word vectors
     are cached (a chat asks about the same passages again)."""
 
-    def __init__(self, embed: Callable[[list[str]], np.ndarray], min_cosine: float = 0.4, margin: float = 0.1, cache_size: int = 50_000):
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], cache_size: int = 50_000):
         self.embed = embed  # words → passage vectors (Searcher.embed_passages: thread-safe)
-        self.min_cosine = min_cosine
-        self.margin = margin
         self.cache_size = cache_size
         self._vectors: dict[str, np.ndarray] = {}
 
-    def translations(self, question: str, korean_words: Collection[str]) -> dict[str, str]:
+    def translations(self, question: str, korean_words: Collection[str], min_cosine: float, margin: float) -> dict[str, str]:
         """The question's English words that clearly translate to one of `korean_words`, with it."""
         english = [w for w in dict.fromkeys(_ENGLISH_WORD.findall(question)) if w.lower() not in _STOPWORDS]
         vocabulary = sorted(korean_words)
@@ -47,7 +45,7 @@ class WordBridge:
         translated = {}
         for word, row in zip(english, similarity):
             second, first = np.argsort(row)[-2:]
-            if row[first] >= self.min_cosine and row[first] - row[second] >= self.margin:
+            if row[first] >= min_cosine and row[first] - row[second] >= margin:
                 translated[word] = vocabulary[first]
         return translated
 

@@ -48,6 +48,8 @@ class ChoiceWeights:
     definition: float = 0.05  # when the question asks for a definition and it is shaped like one (0 and .05 tie in the sweep)
     rank: float = 0.005  # times the rank of its chunk among the hits, minus one (a cost)
     retrieval: float = 0.02  # times how far its chunk's retrieval score lies below the top hit's, as a share of it (a cost)
+    bridge_cosine: float = 0.4  # an English word's Korean translation needs at least this centred cosine (qa/bridge.py)…
+    bridge_margin: float = 0.1  # …and this much above the runner-up
 
 
 @dataclass(frozen=True)

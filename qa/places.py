@@ -14,11 +14,11 @@ from reportqa.qa.evidence import Candidate, SentenceTable
 _FRAMING = re.compile(r"^\s*(이처럼|이와 같이|이와 같은|이렇듯|이상과 같이|이상에서|요컨대|결국|다음과 같|아래와 같|in short|in sum|overall|as (shown|seen) above)", re.IGNORECASE)
 # Enumerated sentences ("첫째, …", "둘째, …") are places of their own, even within one paragraph.
 _ENUMERATED = re.compile(r"^\s*(첫째|둘째|셋째|넷째|다섯째|여섯째|first(ly)?|second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|[①-⑩])\b|^\s*(첫째|둘째|셋째|넷째|다섯째|여섯째)", re.IGNORECASE)
-MIN_FRAMED = 3  # paragraphs a section needs before its first one counts as an introduction
 
 
-def frames(table: SentenceTable, row: int) -> bool:
-    """Is the sentence a summary opening, or part of the introduction of a section with several paragraphs?"""
+def frames(table: SentenceTable, row: int, min_paragraphs: int) -> bool:
+    """Is the sentence a summary opening, or part of the introduction (first paragraph) of a section
+    with at least `min_paragraphs` paragraphs?"""
     if _FRAMING.search(table.text(row)):
         return True
     span = table.spans[row]
@@ -27,7 +27,7 @@ def frames(table: SentenceTable, row: int) -> bool:
     if section is None:
         return False
     paragraphs = sorted({table.paragraph[r] for r in table.rows_within(span.doc_id, section.start, section.end)})
-    return len(paragraphs) >= MIN_FRAMED and table.paragraph[row] == paragraphs[0]
+    return len(paragraphs) >= min_paragraphs and table.paragraph[row] == paragraphs[0]
 
 
 def best_per_place(candidates: list[Candidate], table: SentenceTable) -> list[Candidate]:

@@ -25,10 +25,12 @@ class Selection:
     list_margin: float = 0.04  # a list answer needs a second place whose best sentence is within this of the best
     section_margin: float = 0.15  # …and its items are the best place's section's places within this of the best (round 6)
     restating: float = 0.2  # a best sentence whose share of words the question lacks is at most this brings its neighbour
+    look_back: int = 3  # sentences before a quote that refers back searched for the name it means, within its paragraph
+    min_framed: int = 3  # paragraphs a section needs before its first one counts as an introduction (never a list item)
 
     def __post_init__(self) -> None:
-        if self.max_sentences < 1 or self.list_items < 1:
-            raise InvalidConfig("an answer needs at least one sentence and one list item")
+        if min(self.max_sentences, self.list_items, self.look_back, self.min_framed) < 1:
+            raise InvalidConfig("an answer needs at least one sentence and one list item; look_back and min_framed are at least 1")
         for field in fields(self):
             if field.type == "float" and not 0.0 <= getattr(self, field.name) <= 1.0:
                 raise InvalidConfig(f"{field.name} must lie in [0, 1], not {getattr(self, field.name)}")
@@ -46,7 +48,7 @@ def select(
     # A sentence still opening with "이들은"/"it" after this (its subject lies in another excerpt)
     # is quoted all the same: passing over it for the other chosen sentences cost KorQuAD 17
     # answers of 5,774 and changed nothing else (docs/lab-notebook.md, 2026-12-07).
-    return _distinct([with_subject(c, table) for c in picked]), as_list
+    return _distinct([with_subject(c, table, selection.look_back) for c in picked]), as_list
 
 
 def _uncosted(candidates: list[Candidate], cost: float) -> list[Candidate]:
@@ -115,7 +117,7 @@ def _list_items(table: SentenceTable, candidates: list[Candidate], intent: Inten
     place must name something specific, and its item is the first sentence of the paragraph that
     does (it names the case).
     """
-    places = best_per_place([c for c in candidates if not frames(table, c.position)], table)
+    places = best_per_place([c for c in candidates if not frames(table, c.position, selection.min_framed)], table)
     if intent.wants_entity:
         places = [named for named in (_naming_sentence(table, p) for p in places) if named is not None]
     if len(places) < 2 or places[1].choice < places[0].choice - selection.list_margin:

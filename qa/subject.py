@@ -17,7 +17,6 @@ _REFERS_BACK_KO = re.compile(
     r"|^" + _CONNECTIVE + r"(同社|동사)"
 )
 _REFERS_BACK_EN = re.compile(r"^(it|its|they|their|he|his|she|her|the (company|firm|city|region)|this (company|firm|city|region)|these (firms|companies))\b", re.IGNORECASE)
-LOOK_BACK = 3  # sentences searched for the name, within the paragraph
 
 
 def refers_back(sentence: str) -> bool:
@@ -26,14 +25,14 @@ def refers_back(sentence: str) -> bool:
     return bool(_REFERS_BACK_KO.search(text) or _REFERS_BACK_EN.search(text))
 
 
-def with_subject(candidate: Candidate, table: SentenceTable) -> Candidate:
+def with_subject(candidate: Candidate, table: SentenceTable, look_back: int) -> Candidate:
     """The candidate, its span reaching back to the nearest earlier sentence (same paragraph, up to
-    LOOK_BACK) that names something specific — or to the sentence just before — when it refers back;
+    `look_back`) that names something specific — or to the sentence just before — when it refers back;
     cited from a chunk holding both (unchanged when none does)."""
     if not refers_back(table.text(candidate.position)):
         return candidate
     row = candidate.position
-    same = [r for r in range(row - 1, max(row - LOOK_BACK, 0) - 1, -1) if table.paragraph[r] == table.paragraph[row]]
+    same = [r for r in range(row - 1, max(row - look_back, 0) - 1, -1) if table.paragraph[r] == table.paragraph[row]]
     if not same:
         return candidate
     # The nearest earlier sentence naming something specific; else the one just before (a group
