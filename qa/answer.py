@@ -151,7 +151,7 @@ class Answerer:
         # Korean window separate answerable from unanswerable and right from wrong less well (docs/how-it-works.md, "Relevance and choice").
         choice_vector = self.searcher.embed_passages([asked.text])[0] if english else None
         scored = table.score(
-            vector, asked.tokens, hits, asked.quantity, asked.intent, self.config.weights, translations.values(), choice_vector, in_place=not english
+            vector, asked.tokens, hits, asked.quantity, asked.intent, weights, translations.values(), choice_vector, in_place=not english
         )
         near = "\n".join(hit.chunk.text for hit in hits)
         return Scored(table, self._read(asked.text, table, scored), near, self._passage_support(vector, hits), named)
