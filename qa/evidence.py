@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from reportqa.index.names import names_of
 from reportqa.index.protocol import DocumentSentences, Evidence
-from reportqa.index.tokenize import CONTENT_TAGS
+from reportqa.index.tokenize import content_forms
 from reportqa.index.types import Hit
 from reportqa.ingest.korean import kiwi, one_paragraph
 from reportqa.ingest.types import Chunk, Document, SentenceSpan
@@ -83,7 +83,7 @@ class Candidate:
 class Scored:
     """One question's evidence, scored: what deciding how sure and selecting read."""
 
-    table: "SentenceTable"
+    table: SentenceTable
     candidates: list[Candidate]  # best first by choice
     near: str  # the retrieved passages' text, where a misspelt name of the question may be found
     passage: float | None  # the best cosine of the hits' chunk vectors (None when the store keeps none)
@@ -135,7 +135,7 @@ class Readings:
             if len(known) + len(missing) > FACTS_KEPT:
                 known = {}  # replaced, not cleared: a lookup in another thread keeps its dict
             for text, tokens in zip(missing, kiwi().tokenize(missing)):
-                content = frozenset(t.form.lower() if t.tag == "SL" else t.form for t in tokens if t.tag.split("-")[0] in CONTENT_TAGS)
+                content = frozenset(content_forms((t.form, t.tag) for t in tokens))
                 known[text] = SentenceFacts(content, names_of(tokens), bool(_DEFINES.search(text)))
             self._facts = known
         return {t: known[t] for t in texts}
